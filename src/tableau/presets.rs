@@ -1,0 +1,1 @@
+//! Published presets (filled by the tableau work).

@@ -1,0 +1,1 @@
+//! Stability functions (filled by the tableau work).
