@@ -6,6 +6,7 @@
 //! [`Tableau::rk4`]); [`order`] checks order conditions and [`stability`] analyses the stability
 //! function `R(w) = 1 + w bᵀ(I − wA)⁻¹𝟙`.
 
+pub mod dense_coeffs;
 pub mod order;
 mod presets;
 pub mod stability;
