@@ -6,6 +6,7 @@
 //! [`Tableau::rk4`]); [`order`] checks order conditions and [`stability`] analyses the stability
 //! function `R(w) = 1 + w bᵀ(I − wA)⁻¹𝟙`.
 
+pub mod interp_coeffs;
 pub mod order;
 mod presets;
 pub mod stability;
@@ -155,6 +156,7 @@ impl<const S: usize, T: RealField + Copy> Tableau<S, T> {
     }
 
     /// Convert the coefficients into another scalar type (e.g. `f64` → dual numbers).
+    #[allow(clippy::needless_range_loop)]
     pub fn cast<U: RealField + Copy>(&self) -> Tableau<S, U>
     where
         T: simba::scalar::SubsetOf<U>,
