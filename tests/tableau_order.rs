@@ -15,7 +15,8 @@ use nodal::tableau::interp_coeffs::{
 };
 use nodal::tableau::order::{
     achieved_embedded_order, achieved_embedded_order2, achieved_order, achieved_order_of,
-    elementary_weight, order_residuals, trees_of_order, OrderError, RootedTree, MAX_TREE_ORDER,
+    elementary_weight, node_defects, order_residuals, trees_of_order, OrderError, RootedTree,
+    MAX_TREE_ORDER,
 };
 use nodal::tableau::{Interpolant, TableauError};
 use nodal::Tableau;
@@ -301,8 +302,14 @@ fn leaves_use_row_sums_not_c() {
     // RK4 with a wrong c: the order conditions computed from A are unaffected, while the
     // classical Σ b c = 1/2 written with c would fail. This is the documented behaviour.
     let mut t = Tableau::<4>::rk4();
+    assert_eq!(node_defects(&t.a, &t.c), [0.0; 4]);
     t.c = [0.0, 0.3, 0.7, 1.0];
     assert_eq!(achieved_order(&t, TOL), 4);
+    // The drift of c is reported separately.
+    let d = node_defects(&t.a, &t.c);
+    for (x, e) in d.iter().zip([0.0, -0.2, 0.2, 0.0]) {
+        assert_abs_diff_eq!(*x, e, epsilon = 1e-15);
+    }
     // Changing A instead does change the order.
     t.a[3][2] = 0.9;
     assert!(achieved_order(&t, TOL) < 4);

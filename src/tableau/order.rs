@@ -274,3 +274,16 @@ pub fn achieved_embedded_order2<const S: usize, T: RealField + Copy>(
         .as_ref()
         .map(|w| achieved_order_of(&tab.a, w, tol))
 }
+
+/// Node defects `c_i − Σ_j a_ij` of a tableau: the order conditions above ignore `c` (leaves
+/// enter as `A𝟙`), so a trained `c` that drifts from the row sums shows up here instead. All
+/// zeros for a consistent tableau; in units of the step fraction.
+pub fn node_defects<const S: usize, T: RealField + Copy>(a: &[[T; S]; S], c: &[T; S]) -> [T; S] {
+    let mut d = *c;
+    for (di, row) in d.iter_mut().zip(a.iter()) {
+        for &v in row {
+            *di -= v;
+        }
+    }
+    d
+}
