@@ -7,7 +7,7 @@
 //! numbers all get the same coefficients. Sources:
 //!
 //! * Euler, midpoint, Heun, Ralston, RK4, Kutta's 3/8 rule: Hairer, Nørsett & Wanner, *Solving
-//!   ODEs I*, Sec. II.1, Table 1.2 and eq. (1.8)–(1.9); Ralston (1962).
+//!   ODEs I*, Sec. II.1; A. Ralston, Math. Comp. 16 (1962) 431–437.
 //! * `bs3`: P. Bogacki & L. F. Shampine, "A 3(2) pair of Runge–Kutta formulas", Appl. Math.
 //!   Lett. 2 (1989) 321–325 (as in scipy's `RK23`).
 //! * `dopri5`: Hairer's `dopri5.f` (`CDOPRI`, Dormand & Prince 1980), embedded weights
