@@ -7,7 +7,7 @@
 //! * [`Interpolant::Tsit5`]: Tsitouras' interpolant, `y + h Σ b_i(θ) k_i` (fourth order).
 
 use crate::integrate::Accepted;
-use crate::tableau::{dense_coeffs, Interpolant};
+use crate::tableau::{interp_coeffs, Interpolant};
 use crate::{State, Tableau};
 use nalgebra::RealField;
 
@@ -33,32 +33,20 @@ pub fn interpolate<const S: usize, const D: usize, T: RealField + Copy>(
             let corr = dy * (one - two * theta) + f0 * (h * (theta - one)) + f1 * (h * theta);
             Some(st.y * (one - theta) + st.y_new * theta + corr * (theta * (theta - one)))
         }
-        Interpolant::Dopri5 => {
+        Interpolant::Dopri5 | Interpolant::Tsit5 => {
             if S != 7 {
                 return None;
             }
-            let d = dense_coeffs::dopri5_d::<T>();
-            let one = T::one();
-            let r2 = st.y_new - st.y;
-            let r3 = st.k[0] * h - r2;
-            let r4 = r2 - st.k[6] * h - r3;
-            let mut r5 = State::<D, T>::zeros();
-            for i in 0..7 {
-                if d[i] != T::zero() {
-                    r5.axpy(h * d[i], &st.k[i], one);
-                }
-            }
-            let inner = r3 + (r4 + r5 * (one - theta)) * theta;
-            Some(st.y + (r2 + inner * (one - theta)) * theta)
-        }
-        Interpolant::Tsit5 => {
-            if S != 7 {
-                return None;
-            }
-            let w = dense_coeffs::tsit5_b::<T>(theta);
+            let w = if tab.interpolant == Interpolant::Dopri5 {
+                interp_coeffs::dopri5_interp_b::<T>(theta)
+            } else {
+                interp_coeffs::tsit5_interp_b::<T>(theta)
+            };
             let mut out = *st.y;
             for i in 0..7 {
-                out.axpy(h * w[i], &st.k[i], T::one());
+                if w[i] != T::zero() {
+                    out.axpy(h * w[i], &st.k[i], T::one());
+                }
             }
             Some(out)
         }

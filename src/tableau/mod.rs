@@ -2,11 +2,11 @@
 //!
 //! A [`Tableau<S, T>`] holds the coefficients `(A, b, c)` of an `S`-stage method, an optional
 //! embedded weight vector `b̂` for error estimation, and metadata (order, FSAL, dense output).
-//! Presets with the published coefficients live in [`presets`] (as associated functions such as
-//! [`Tableau::rk4`]); [`order`] checks order conditions and [`stability`] analyses the stability
+//! Presets with the published coefficients live in associated functions such as
+//! [`Tableau::rk4`] and [`Tableau::dopri5`]; [`order`] checks order conditions and [`stability`] analyses the stability
 //! function `R(w) = 1 + w bᵀ(I − wA)⁻¹𝟙`.
 
-pub mod dense_coeffs;
+pub mod interp_coeffs;
 pub mod order;
 mod presets;
 pub mod stability;
@@ -76,11 +76,15 @@ pub enum TableauError {
 }
 
 impl<const S: usize, T: RealField + Copy> Tableau<S, T> {
-    /// Tolerance used by [`Tableau::validate`] for `Σ_j a_ij = c_i` and the FSAL check.
-    pub const ROW_SUM_TOL: f64 = 1e-12;
+    /// Tolerance used by [`Tableau::validate`] for `Σ_j a_ij = c_i` and the FSAL check:
+    /// `max(1e-12, 64·ε_T)` relative to the row's largest coefficient (so `f32` presets, whose
+    /// rounded coefficients miss by ~1e-7, validate).
+    pub fn row_sum_tol() -> T {
+        crate::cst::<T>(1e-12).max(crate::cst::<T>(64.0) * T::default_epsilon())
+    }
 
     /// Check that the tableau can be used by an explicit solver: finite coefficients, `A`
-    /// strictly lower triangular, `Σ_j a_ij = c_i` for every row (to [`Self::ROW_SUM_TOL`],
+    /// strictly lower triangular, `Σ_j a_ij = c_i` for every row (to [`Self::row_sum_tol`],
     /// relative to the size of the row), and a true FSAL last row when `fsal` is set.
     pub fn validate(&self) -> Result<(), TableauError> {
         if S == 0 {
@@ -121,7 +125,7 @@ impl<const S: usize, T: RealField + Copy> Tableau<S, T> {
                 sum += v;
                 scale = scale.max(v.abs());
             }
-            if (sum - self.c[i]).abs() > crate::cst::<T>(Self::ROW_SUM_TOL) * scale {
+            if (sum - self.c[i]).abs() > Self::row_sum_tol() * scale {
                 return Err(TableauError::RowSumMismatch {
                     row: i,
                     row_sum: to_f64(sum),
@@ -132,7 +136,7 @@ impl<const S: usize, T: RealField + Copy> Tableau<S, T> {
         if self.fsal {
             for j in 0..S {
                 let scale = T::one().max(self.b[j].abs());
-                if (self.a[S - 1][j] - self.b[j]).abs() > crate::cst::<T>(Self::ROW_SUM_TOL) * scale
+                if (self.a[S - 1][j] - self.b[j]).abs() > Self::row_sum_tol() * scale
                 {
                     return Err(TableauError::NotFsal { col: j });
                 }
@@ -156,6 +160,7 @@ impl<const S: usize, T: RealField + Copy> Tableau<S, T> {
     }
 
     /// Convert the coefficients into another scalar type (e.g. `f64` → dual numbers).
+    #[allow(clippy::needless_range_loop)]
     pub fn cast<U: RealField + Copy>(&self) -> Tableau<S, U>
     where
         T: simba::scalar::SubsetOf<U>,
