@@ -1,0 +1,54 @@
+//! Criterion benchmarks of the MLP vector field: `eval` and `vjp` of a small 2→32→32→2 tanh
+//! network (Lorenz/Van der Pol sized) and of the MNIST-NODE-sized 64(+t)→100(+t)→64 network.
+//! The vjp/eval ratio is what the adjoint's cost per step scales with.
+//!
+//! Run: `cargo bench --bench mlp`; medians are in `target/criterion/<group>/<id>/new/estimates.json`.
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use nodal::nn::{Activation, Mlp, MlpField};
+use nodal::{ParamField, State, VectorField};
+use std::hint::black_box;
+
+fn field<const D: usize>(widths: &[usize], time: bool) -> MlpField<D> {
+    Mlp::builder(widths)
+        .hidden_activation(Activation::Tanh)
+        .time_input(time)
+        .seed(1)
+        .build()
+        .and_then(Mlp::into_field::<D>)
+        .expect("benchmark architecture is valid")
+}
+
+fn bench_pair<const D: usize>(c: &mut Criterion, name: &str, f: &MlpField<D>) {
+    let y = State::<D>::from_fn(|i, _| 0.1 * (i as f64 + 1.0).sin());
+    let w = State::<D>::from_fn(|i, _| (i as f64 * 0.7).cos());
+    let mut gy = State::<D>::zeros();
+    let mut gp = vec![0.0; f.params().len()];
+    let mut g = c.benchmark_group(name);
+    g.bench_function("eval", |b| {
+        b.iter(|| black_box(f.eval(black_box(0.3), black_box(&y))))
+    });
+    g.bench_function("vjp", |b| {
+        b.iter(|| {
+            f.vjp(
+                black_box(0.3),
+                black_box(&y),
+                black_box(&w),
+                &mut gy,
+                &mut gp,
+            );
+            black_box((&gy, &gp));
+        })
+    });
+    g.finish();
+}
+
+fn benches(c: &mut Criterion) {
+    let small = field::<2>(&[2, 32, 32, 2], false);
+    bench_pair(c, "mlp_2-32-32-2_tanh", &small);
+    let big = field::<64>(&[64, 100, 64], true);
+    bench_pair(c, "mlp_64t-100t-64_tanh", &big);
+}
+
+criterion_group!(mlp, benches);
+criterion_main!(mlp);
