@@ -19,6 +19,32 @@ fn field<const D: usize>(widths: &[usize], time: bool) -> MlpField<D> {
         .expect("benchmark architecture is valid")
 }
 
+/// A plain, non-generic `f64` forward pass over the same parameter layout: the yardstick for
+/// the overhead of the generic, workspace-based implementation (load-independent ratio).
+fn plain_eval(widths: &[usize], time: bool, p: &[f64], t: f64, y: &[f64], buf: &mut [Vec<f64>; 2]) {
+    let [a, b] = buf;
+    a[..widths[0]].copy_from_slice(y);
+    let mut off = 0;
+    let n_layers = widths.len() - 1;
+    for l in 0..n_layers {
+        let (n_in, n_out) = (widths[l], widths[l + 1]);
+        let cols = n_in + usize::from(time);
+        for i in 0..n_out {
+            let row = &p[off + i * cols..off + (i + 1) * cols];
+            let mut s = p[off + n_out * cols + i];
+            for j in 0..n_in {
+                s += row[j] * a[j];
+            }
+            if time {
+                s += row[n_in] * t;
+            }
+            b[i] = if l + 1 == n_layers { s } else { s.tanh() };
+        }
+        off += n_out * cols + n_out;
+        std::mem::swap(a, b);
+    }
+}
+
 fn bench_pair<const D: usize>(c: &mut Criterion, name: &str, f: &MlpField<D>) {
     let y = State::<D>::from_fn(|i, _| 0.1 * (i as f64 + 1.0).sin());
     let w = State::<D>::from_fn(|i, _| (i as f64 * 0.7).cos());
@@ -38,6 +64,21 @@ fn bench_pair<const D: usize>(c: &mut Criterion, name: &str, f: &MlpField<D>) {
                 &mut gp,
             );
             black_box((&gy, &gp));
+        })
+    });
+    let m = f.mlp();
+    let mut buf = [vec![0.0; 128], vec![0.0; 128]];
+    g.bench_function("plain_f64_eval_baseline", |b| {
+        b.iter(|| {
+            plain_eval(
+                m.widths(),
+                m.time_input(),
+                m.params(),
+                black_box(0.3),
+                black_box(y.as_slice()),
+                &mut buf,
+            );
+            black_box(&buf);
         })
     });
     g.finish();

@@ -262,6 +262,26 @@ fn activation_derivatives_match_finite_differences_and_duals() {
 }
 
 #[test]
+fn activation_derivatives_at_zero_match_duals() {
+    // x = 0 is where branchy formulas (max, abs, sign tests) go wrong for dual numbers.
+    let expected = [
+        (Activation::Tanh, 0.0, 1.0, 0.0),
+        (Activation::Softplus, std::f64::consts::LN_2, 0.5, 0.25),
+        (Activation::Relu, 0.0, 0.0, 0.0),
+        (Activation::Gelu, 0.0, 0.5, 2.0 * 0.7978845608028654 * 0.5),
+        (Activation::Identity, 0.0, 1.0, 0.0),
+    ];
+    for (act, v, d1, d2) in expected {
+        let hd = act.value(HyperDual64::new(0.0, 1.0, 1.0, 0.0));
+        assert_relative_eq!(hd.re, v, max_relative = 1e-15);
+        assert_relative_eq!(hd.eps1, d1, max_relative = 1e-15);
+        assert_relative_eq!(hd.eps1eps2, d2, max_relative = 1e-15);
+        assert_relative_eq!(act.derivative(0.0), d1, max_relative = 1e-15);
+        assert_relative_eq!(act.second_derivative(0.0), d2, max_relative = 1e-15);
+    }
+}
+
+#[test]
 fn activation_values_and_stability() {
     // Reference values computed independently (Python's math module).
     assert_relative_eq!(
@@ -672,4 +692,46 @@ fn load_errors_are_typed() {
         Err(NnError::NonFinite { index: 4, .. })
     ));
     assert!(!path.exists());
+}
+
+#[test]
+fn parallel_use_shared_and_cloned_matches_serial() {
+    use rayon::prelude::*;
+    fn assert_send_sync_clone<X: Send + Sync + Clone>() {}
+    assert_send_sync_clone::<Mlp>();
+    assert_send_sync_clone::<nodal::nn::MlpField<2>>();
+
+    let mlp = Mlp::builder(&[2, 64, 64, 2])
+        .time_input(true)
+        .seed(3)
+        .build()
+        .expect("valid");
+    let ys: Vec<[f64; 2]> = (0..2000)
+        .map(|k| [0.001 * k as f64, -0.0007 * k as f64])
+        .collect();
+    let serial: Vec<Vec<f64>> = ys.iter().map(|y| eval(&mlp, 0.4, y)).collect();
+    // One network per task: the allocation-free pattern.
+    let cloned: Vec<Vec<f64>> = ys
+        .par_iter()
+        .map_init(|| mlp.clone(), |m, y| eval(m, 0.4, y))
+        .collect();
+    assert_eq!(serial, cloned);
+    // One shared network: contended calls fall back to a temporary workspace, results agree.
+    let shared: Vec<Vec<f64>> = ys.par_iter().map(|y| eval(&mlp, 0.4, y)).collect();
+    assert_eq!(serial, shared);
+    let (mut gy_s, mut gp_s) = (vec![0.0; 2], vec![0.0; mlp.n_params()]);
+    for y in &ys {
+        mlp.vjp_slice(0.4, y, &[1.0, -1.0], &mut gy_s, &mut gp_s)
+            .expect("dims");
+    }
+    let gp_par = ys
+        .par_iter()
+        .map(|y| vjp(&mlp, 0.4, y, &[1.0, -1.0]).1)
+        .reduce(
+            || vec![0.0; mlp.n_params()],
+            |a, b| a.iter().zip(&b).map(|(x, y)| x + y).collect(),
+        );
+    for (a, b) in gp_par.iter().zip(&gp_s) {
+        assert_relative_eq!(*a, *b, max_relative = 1e-10, epsilon = 1e-12);
+    }
 }

@@ -18,8 +18,8 @@ use serde::{Deserialize, Serialize};
 pub enum Activation {
     /// `tanh(x)`: smooth, bounded, the classic neural-ODE choice.
     Tanh,
-    /// `ln(1 + eˣ)`, evaluated stably as `max(x, 0) + ln_1p(e^{−|x|})` (no overflow for large
-    /// `|x|`, no cancellation for very negative `x`).
+    /// `ln(1 + eˣ)`, evaluated stably as `x + ln_1p(e^{−x})` for `x > 0` and `ln_1p(eˣ)`
+    /// otherwise (no overflow for large `|x|`, no cancellation for very negative `x`).
     Softplus,
     /// `max(x, 0)`. The derivative at exactly 0 is taken as 0; the second derivative is 0
     /// everywhere (the distributional delta at 0 is ignored).
@@ -65,10 +65,14 @@ impl Activation {
     pub fn value<T: RealField + Copy>(self, x: T) -> T {
         match self {
             Activation::Tanh => x.tanh(),
+            // Each branch is an exact formula for softplus (no `abs`/`max` kinks), so dual
+            // numbers get the right derivative everywhere, including x = 0.
             Activation::Softplus => {
-                let zero = T::zero();
-                let pos = if x > zero { x } else { zero };
-                pos + (-x.abs()).exp().ln_1p()
+                if x > T::zero() {
+                    x + (-x).exp().ln_1p()
+                } else {
+                    x.exp().ln_1p()
+                }
             }
             Activation::Relu => {
                 if x > T::zero() {

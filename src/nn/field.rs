@@ -12,7 +12,7 @@ use nalgebra::RealField;
 /// dimensions are checked when it is built ([`Mlp::into_field`] / [`MlpField::new`]), so
 /// [`VectorField::eval`] never fails and never allocates. Get the network back with
 /// [`into_mlp`](Self::into_mlp), or borrow it with [`mlp`](Self::mlp). Like [`Mlp`] it is
-/// `Send + Clone` but not `Sync`: clone one per rayon task.
+/// `Send + Sync + Clone`; clone one per rayon task for allocation-free parallel use.
 #[derive(Debug)]
 pub struct MlpField<const D: usize, T = f64> {
     mlp: Mlp<T>,

@@ -4,6 +4,7 @@
 use super::error::NnError;
 use super::mlp::{Layer, Mlp};
 use nalgebra::RealField;
+use std::sync::TryLockError;
 
 /// Scratch space of one network, sized once from its widths.
 #[derive(Clone, Debug)]
@@ -113,19 +114,36 @@ impl<T: RealField + Copy> Mlp<T> {
         self.layers[self.layers.len() - 1].out_off
     }
 
+    /// Run `f` with the network's workspace. Uncontended (the normal case: one thread per
+    /// network) this is one atomic compare-and-swap and no allocation. If another thread is
+    /// using the workspace right now, `f` gets a fresh temporary one instead (correct, but it
+    /// allocates): clone one network per thread for allocation-free parallel use. A poisoned
+    /// lock is harmless, the workspace holds no state between calls.
+    #[inline]
+    fn with_workspace<R>(&self, f: impl FnOnce(&mut Workspace<T>) -> R) -> R {
+        match self.ws.try_lock() {
+            Ok(mut guard) => f(&mut guard),
+            Err(TryLockError::Poisoned(p)) => f(&mut p.into_inner()),
+            Err(TryLockError::WouldBlock) => f(&mut Workspace::new(&self.widths)),
+        }
+    }
+
     /// `out = f(t, y)`; lengths are the caller's duty.
     pub(crate) fn eval_unchecked(&self, t: T, y: &[T], out: &mut [T]) {
-        let mut ws = self.ws.borrow_mut();
-        self.forward(&mut ws, t, y);
-        let o = self.out_off();
-        let d_out = self.d_out();
-        out[..d_out].copy_from_slice(&ws.acts[o..o + d_out]);
+        self.with_workspace(|ws| {
+            self.forward(ws, t, y);
+            let o = self.out_off();
+            let d_out = self.d_out();
+            out[..d_out].copy_from_slice(&ws.acts[o..o + d_out]);
+        })
     }
 
     /// `gy += wᵀ ∂f/∂y`, `gp += wᵀ ∂f/∂θ`; lengths are the caller's duty.
     pub(crate) fn vjp_unchecked(&self, t: T, y: &[T], w: &[T], gy: &mut [T], gp: &mut [T]) {
-        let mut guard = self.ws.borrow_mut();
-        let ws = &mut *guard;
+        self.with_workspace(|ws| self.vjp_ws(ws, t, y, w, gy, gp))
+    }
+
+    fn vjp_ws(&self, ws: &mut Workspace<T>, t: T, y: &[T], w: &[T], gy: &mut [T], gp: &mut [T]) {
         self.forward(ws, t, y);
         let d_out = self.d_out();
         ws.g0[..d_out].copy_from_slice(&w[..d_out]);
@@ -183,8 +201,20 @@ impl<T: RealField + Copy> Mlp<T> {
         f: &mut [T],
         jv: &mut [T],
     ) {
-        let mut guard = self.ws.borrow_mut();
-        let ws = &mut *guard;
+        self.with_workspace(|ws| self.jvp_ws(ws, t, y, v, u, f, jv))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn jvp_ws(
+        &self,
+        ws: &mut Workspace<T>,
+        t: T,
+        y: &[T],
+        v: &[T],
+        u: Option<&[T]>,
+        f: &mut [T],
+        jv: &mut [T],
+    ) {
         self.forward(ws, t, y);
         let d_in = self.d_in();
         ws.g0[..d_in].copy_from_slice(&v[..d_in]);
