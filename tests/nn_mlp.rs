@@ -465,6 +465,10 @@ fn builder_and_call_errors_are_typed() {
             ..
         })
     ));
+    assert!(matches!(
+        Mlp::builder(&[2, usize::MAX / 2, 2]).build(),
+        Err(NnError::TooLarge { layer: 0 })
+    ));
     let wide = Mlp::builder(&[2, 3, 4]).build().expect("valid");
     assert!(matches!(
         wide.into_field::<2>(),
@@ -682,6 +686,29 @@ fn load_errors_are_typed() {
         Mlp::from_json_str(&zero),
         Err(NnError::ZeroWidth { index: 1 })
     ));
+
+    // Unknown activation name: a JSON error pointing into the file.
+    let sigmoid = good.replace("\"tanh\"", "\"sigmoid\"");
+    assert_ne!(sigmoid, good, "replacement must apply");
+    match Mlp::from_json_str(&sigmoid) {
+        Err(NnError::Json { line, message, .. }) => {
+            assert!(line > 1);
+            assert!(message.contains("sigmoid"), "{message}");
+        }
+        other => panic!("expected Json error, got {other:?}"),
+    }
+    // Saving into a directory that does not exist reports the path.
+    let nowhere = std::env::temp_dir()
+        .join(format!("nodal_no_such_dir_{}", std::process::id()))
+        .join("m.json");
+    match Mlp::builder(&[2, 3, 2])
+        .build()
+        .expect("valid")
+        .save_json(&nowhere)
+    {
+        Err(NnError::Io { path, .. }) => assert_eq!(path, nowhere),
+        other => panic!("expected Io error, got {other:?}"),
+    }
 
     // Saving a diverged model is refused, naming the parameter.
     let mut bad = Mlp::builder(&[2, 3, 2]).build().expect("valid");

@@ -20,6 +20,12 @@ pub enum NnError {
         /// Position in the width list `[d_in, h₁, …, d_out]`.
         index: usize,
     },
+    /// The parameter count of the architecture overflows `usize`.
+    #[error("the parameter count overflows usize at layer {layer}")]
+    TooLarge {
+        /// Index of the dense layer where the count overflowed.
+        layer: usize,
+    },
     /// A parameter vector does not match the architecture.
     #[error("parameter vector has length {got}, the architecture needs {expected}")]
     ParamLength {

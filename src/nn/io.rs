@@ -114,7 +114,11 @@ impl Mlp<f64> {
             source,
         };
         std::fs::write(&tmp, text).map_err(io_err)?;
-        std::fs::rename(&tmp, path).map_err(io_err)
+        std::fs::rename(&tmp, path).map_err(|e| {
+            // Best effort: do not leave the temporary file behind.
+            let _ = std::fs::remove_file(&tmp);
+            io_err(e)
+        })
     }
 
     /// Read a model from `path`.

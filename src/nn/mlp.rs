@@ -133,8 +133,13 @@ pub(crate) fn layout(
         let (n_in, n_out) = (widths[l], widths[l + 1]);
         let cols = n_in + usize::from(time_input);
         let w_off = p;
-        let b_off = w_off + n_out * cols;
-        p = b_off + n_out;
+        let b_off = n_out
+            .checked_mul(cols)
+            .and_then(|nw| w_off.checked_add(nw))
+            .ok_or(NnError::TooLarge { layer: l })?;
+        p = b_off
+            .checked_add(n_out)
+            .ok_or(NnError::TooLarge { layer: l })?;
         layers.push(Layer {
             n_in,
             n_out,
