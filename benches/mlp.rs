@@ -4,7 +4,7 @@
 //!
 //! Run: `cargo bench --bench mlp`; medians are in `target/criterion/<group>/<id>/new/estimates.json`.
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{criterion_group, Criterion};
 use nodal::nn::{Activation, Mlp, MlpField};
 use nodal::{ParamField, State, VectorField};
 use std::hint::black_box;
@@ -91,5 +91,49 @@ fn benches(c: &mut Criterion) {
     bench_pair(c, "mlp_64t-100t-64_tanh", &big);
 }
 
+/// vjp/eval cost ratio measured **interleaved** (alternating short timed batches of eval and
+/// vjp, median of the per-round ratios), so that load from other processes on a shared machine
+/// affects both sides alike; criterion's separate medians are measured minutes apart.
+fn interleaved_ratio<const D: usize>(name: &str, f: &MlpField<D>) {
+    use std::time::Instant;
+    let y = State::<D>::from_fn(|i, _| 0.1 * (i as f64 + 1.0).sin());
+    let w = State::<D>::from_fn(|i, _| (i as f64 * 0.7).cos());
+    let mut gy = State::<D>::zeros();
+    let mut gp = vec![0.0; f.params().len()];
+    let calls = 200;
+    let mut ratios: Vec<f64> = (0..101)
+        .map(|_| {
+            let t0 = Instant::now();
+            for _ in 0..calls {
+                black_box(f.eval(black_box(0.3), black_box(&y)));
+            }
+            let te = t0.elapsed().as_secs_f64();
+            let t1 = Instant::now();
+            for _ in 0..calls {
+                f.vjp(
+                    black_box(0.3),
+                    black_box(&y),
+                    black_box(&w),
+                    &mut gy,
+                    &mut gp,
+                );
+                black_box((&gy, &gp));
+            }
+            t1.elapsed().as_secs_f64() / te
+        })
+        .collect();
+    ratios.sort_by(f64::total_cmp);
+    println!(
+        "{name}: vjp/eval cost ratio (interleaved, median of 101 rounds) = {:.2}",
+        ratios[ratios.len() / 2]
+    );
+}
+
 criterion_group!(mlp, benches);
-criterion_main!(mlp);
+
+fn main() {
+    interleaved_ratio("mlp_2-32-32-2_tanh", &field::<2>(&[2, 32, 32, 2], false));
+    interleaved_ratio("mlp_64t-100t-64_tanh", &field::<64>(&[64, 100, 64], true));
+    mlp();
+    Criterion::default().configure_from_args().final_summary();
+}
