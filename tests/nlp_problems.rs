@@ -543,3 +543,31 @@ fn optimum_check_rejects_wrong_data() {
         Some(17.014_017_3)
     ));
 }
+
+/// Callbacks given slices of the wrong length must not panic (the `Nlp` contract).
+#[test]
+fn wrong_length_inputs_do_not_panic() {
+    let mut probs = all();
+    probs.push(optimal_control(5));
+    for tp in probs {
+        let p = tp.nlp.as_ref();
+        let (n, m) = (p.num_vars(), p.num_cons());
+        let nj = p.jacobian_structure().len();
+        let nh = p.hessian_structure().map_or(0, |s| s.len());
+        for len in [0, n / 2, n + 3] {
+            let x = vec![0.5; len];
+            assert!(
+                p.objective(&x).is_nan(),
+                "{}: objective of a wrong-length x",
+                tp.name
+            );
+            p.gradient(&x, &mut vec![0.0; len]);
+            p.constraints(&x, &mut vec![0.0; m / 2]);
+            p.jacobian_values(&x, &mut vec![0.0; nj / 2]);
+            p.hessian_values(&x, 1.0, &vec![1.0; m / 2], &mut vec![0.0; nh / 2]);
+            let (mut a, mut b, mut c, mut d) = (vec![0.0; len], vec![0.0; 1], vec![], vec![]);
+            p.bounds(&mut a, &mut b, &mut c, &mut d);
+            p.initial_point(&mut vec![0.0; len]);
+        }
+    }
+}

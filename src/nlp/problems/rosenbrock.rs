@@ -50,6 +50,9 @@ impl Nlp for Rosenbrock {
         }
     }
     fn objective(&self, x: &[f64]) -> f64 {
+        if x.len() != self.n {
+            return f64::NAN;
+        }
         let mut f = 0.0;
         for &i in &self.terms {
             if self.term_ok(i, x) {
