@@ -17,7 +17,9 @@
 
 use approx::assert_relative_eq;
 use nalgebra::{DMatrix, DVector};
-use nodal::nlp::problems::{all, by_name, optimal_control, Expect, TestProblem};
+use nodal::nlp::problems::{
+    all, by_name, optimal_control, optimal_control_nonlinear, Expect, TestProblem,
+};
 use nodal::nlp::Nlp;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -404,6 +406,10 @@ fn structures_and_bounds_are_consistent() {
         check_structure(tp.name, tp.nlp.as_ref());
     }
     check_structure("optimal_control(20)", optimal_control(20).nlp.as_ref());
+    check_structure(
+        "optimal_control_nonlinear(20)",
+        optimal_control_nonlinear(20).nlp.as_ref(),
+    );
 }
 
 #[test]
@@ -549,6 +555,7 @@ fn optimum_check_rejects_wrong_data() {
 fn wrong_length_inputs_do_not_panic() {
     let mut probs = all();
     probs.push(optimal_control(5));
+    probs.push(optimal_control_nonlinear(5));
     for tp in probs {
         let p = tp.nlp.as_ref();
         let (n, m) = (p.num_vars(), p.num_cons());
@@ -570,4 +577,61 @@ fn wrong_length_inputs_do_not_panic() {
             p.initial_point(&mut vec![0.0; len]);
         }
     }
+}
+
+#[test]
+fn nonlinear_control_derivatives_at_small_size() {
+    let tp = optimal_control_nonlinear(20);
+    let p = tp.nlp.as_ref();
+    assert_eq!((p.num_vars(), p.num_cons()), (40, 20));
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    let x0 = start(p);
+    check_derivatives("optimal_control_nonlinear(20)", p, &x0, &mut rng);
+    let x1 = nearby(&x0, &mut rng);
+    check_derivatives("optimal_control_nonlinear(20)", p, &x1, &mut rng);
+    let xo = tp.x_opt.clone().expect("DDP converged");
+    check_derivatives("optimal_control_nonlinear(20)", p, &xo, &mut rng);
+}
+
+/// The DDP optimum of the nonlinear control problem satisfies, checked independently with
+/// dense linear algebra: feasibility, first-order stationarity `∇f + Jᵀλ = 0` with
+/// least-squares multipliers, and the second-order sufficient condition (the Hessian of the
+/// Lagrangian is positive definite on the null space of `J`: `P H P + JᵀJ` is positive
+/// definite, `P` the orthogonal projector onto that null space).
+#[test]
+fn nonlinear_control_optimum_is_a_strict_local_minimum() {
+    for n_steps in [20, 200] {
+        let tp = optimal_control_nonlinear(n_steps);
+        let p = tp.nlp.as_ref();
+        let (n, m) = (p.num_vars(), p.num_cons());
+        let z = tp.x_opt.clone().expect("DDP converged");
+        let f_opt = tp.f_opt.expect("DDP converged");
+        assert_relative_eq!(p.objective(&z), f_opt, max_relative = 1e-14);
+        assert!(cons(p, &z).iter().all(|v| v.abs() < 1e-13));
+        let gf = DVector::from_vec(grad(p, &z));
+        let j = jac_dense(p, &z);
+        let lam = j
+            .transpose()
+            .svd(true, true)
+            .solve(&(-&gf), 1e-14)
+            .expect("SVD solve");
+        let resid = (&gf + j.transpose() * &lam).amax();
+        assert!(
+            resid < 1e-9 * (1.0 + gf.amax()),
+            "n = {n_steps}: residual {resid:e}"
+        );
+        let h = hess_dense(p, &z, 1.0, lam.as_slice());
+        let jjt = &j * j.transpose();
+        let proj = DMatrix::identity(n, n)
+            - j.transpose() * jjt.lu().solve(&j).expect("J has full row rank");
+        let reduced = &proj * &h * &proj + j.transpose() * &j;
+        let min_eig = reduced.symmetric_eigen().eigenvalues.min();
+        assert!(min_eig > 0.0, "n = {n_steps}: min eigenvalue {min_eig:e}");
+        assert_eq!(m, n_steps);
+    }
+    // The benchmark size converges too.
+    let big = optimal_control_nonlinear(500);
+    assert!(big.nlp.num_vars() >= 1000);
+    let z = big.x_opt.expect("DDP converged at n = 500");
+    assert!(cons(big.nlp.as_ref(), &z).iter().all(|v| v.abs() < 1e-13));
 }

@@ -8,7 +8,9 @@
 //!   with an active upper bound and an analytic optimum.
 //! * Problems that are infeasible or unbounded, to test the solver's failure detection.
 //! * [`optimal_control`]: a discretized linear–quadratic optimal-control problem of any size,
-//!   banded and sparse, whose optimum is computed by a Riccati recursion.
+//!   banded and sparse, whose optimum is computed by a Riccati recursion, and
+//!   [`optimal_control_nonlinear`], its companion with cubic dynamics (optimum by differential
+//!   dynamic programming).
 //!
 //! Every problem supplies exact first and second derivatives: the small ones by the dense
 //! forward-mode automatic differentiation in `ad` (exact chain rules, no finite differences),
@@ -20,6 +22,7 @@ mod hs_021_048;
 mod hs_051_100;
 mod hs_106_118;
 mod lq_control;
+mod nl_control;
 mod pathological;
 mod rosenbrock;
 mod smooth;
@@ -27,6 +30,7 @@ mod smooth;
 use super::Nlp;
 
 pub use lq_control::optimal_control;
+pub use nl_control::optimal_control_nonlinear;
 
 /// What a correct solver should report on a [`TestProblem`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,7 +91,8 @@ impl TestProblem {
     }
 }
 
-/// Every fixed-size problem of the collection (all but [`optimal_control`]), in a fixed order.
+/// Every fixed-size problem of the collection (all but [`optimal_control`] and
+/// [`optimal_control_nonlinear`]), in a fixed order.
 pub fn all() -> Vec<TestProblem> {
     let mut v = Vec::new();
     v.extend(hs_001_015::problems());
