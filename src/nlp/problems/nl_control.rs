@@ -214,8 +214,8 @@ impl Nlp for NlControl {
             let w = if i == 2 * n - 1 { Q_TERM } else { self.h };
             *v = 2.0 * w * obj_factor;
             if i % 2 == 1 {
-                // x_k with k = (i + 1) / 2 enters constraint k nonlinearly (if k < n).
-                let k = (i + 1) / 2;
+                // x_k with k = (i + 1) / 2 = ceil(i / 2) enters constraint k nonlinearly (if k < n).
+                let k = i.div_ceil(2);
                 if k < n {
                     let fxx = self.dyn_f(self.state(z, k), 0.0).2;
                     *v -= lambda.get(k).copied().unwrap_or(f64::NAN) * fxx;
