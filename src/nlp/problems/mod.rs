@@ -49,9 +49,13 @@ pub struct TestProblem {
     pub name: &'static str,
     /// The problem itself, with exact derivatives.
     pub nlp: Box<dyn Nlp + Send + Sync>,
-    /// Published optimal objective value (`None` for infeasible or unbounded problems).
+    /// Optimal objective value: the published one, or for constructed problems the value of
+    /// an analytic derivation or a solver-independent direct method (`source` says which);
+    /// `None` for infeasible or unbounded problems.
     pub f_opt: Option<f64>,
-    /// Published optimal point (rounded as published), where known.
+    /// An optimal point (as published, i.e. rounded to about 7 digits, or computed), where
+    /// known. Some problems have several optimal points (hs008, hs009, hs108), so solver tests
+    /// should compare objective values and feasibility rather than points.
     pub x_opt: Option<Vec<f64>>,
     /// IPOPT's iteration count (default options, from the given start) from a published log,
     /// `None` if none was found. Known: HS071, 8 iterations (IPOPT log in the Pyomo
