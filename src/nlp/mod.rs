@@ -2,5 +2,6 @@
 //! the manner of IPOPT (Wächter & Biegler 2006). Knows nothing of ODEs.
 
 mod problem;
+pub mod problems;
 
 pub use problem::Nlp;
