@@ -43,9 +43,9 @@ pub fn interpolate<const S: usize, const D: usize, T: RealField + Copy>(
                 interp_coeffs::tsit5_interp_b::<T>(theta)
             };
             let mut out = *st.y;
-            for i in 0..7 {
-                if w[i] != T::zero() {
-                    out.axpy(h * w[i], &st.k[i], T::one());
+            for (wi, ki) in w.iter().zip(st.k.iter()) {
+                if *wi != T::zero() {
+                    out.axpy(h * *wi, ki, T::one());
                 }
             }
             Some(out)

@@ -85,7 +85,9 @@ pub enum SolveError {
         t1: f64,
     },
     /// The state became NaN or infinite during the solve.
-    #[error("state became non-finite in step {step} from t = {t} with h = {h} (component {index})")]
+    #[error(
+        "state became non-finite in step {step} from t = {t} with h = {h} (component {index})"
+    )]
     NonFiniteState {
         /// Start time of the failing step.
         t: f64,

@@ -25,7 +25,6 @@ pub mod step;
 pub mod systems;
 pub mod tableau;
 
-
 pub use error::SolveError;
 pub use field::{ParamField, VectorField};
 pub use integrate::{solve_adaptive, solve_at, solve_fixed, Adaptive, Stats, Stepping, Trajectory};

@@ -17,6 +17,11 @@ pub struct Workspace<const S: usize, const D: usize, T: RealField + Copy = f64> 
     /// `k[i]` is the derivative at stage `i` of the most recent step. `k[0]` holds
     /// `f(t, y)` at the start of the next step when the solver can reuse it.
     pub k: [State<D, T>; S],
+    /// Whether `k[0]` already holds `f(t, y)` for the next call of [`step`] (FSAL reuse, or a
+    /// value the caller computed). [`step`] leaves it `true` (after a step `k[0]` is still
+    /// `f(t, y)` of that step, valid for a retry after a rejection); solve loops update it when
+    /// they move to a new point.
+    pub k1_ready: bool,
 }
 
 impl<const S: usize, const D: usize, T: RealField + Copy> Workspace<S, D, T> {
@@ -24,6 +29,7 @@ impl<const S: usize, const D: usize, T: RealField + Copy> Workspace<S, D, T> {
     pub fn new() -> Self {
         Self {
             k: [State::<D, T>::zeros(); S],
+            k1_ready: false,
         }
     }
 }
@@ -73,7 +79,7 @@ pub struct StepOutput<const D: usize, T: RealField + Copy = f64> {
 /// Take one explicit Runge–Kutta step of size `h` (negative for backward integration) from
 /// `(t, y)`.
 ///
-/// If `k1_ready` is true, `ws.k[0]` must already hold `f(t + c_0 h, y)` (FSAL reuse or a value
+/// If `ws.k1_ready` is true, `ws.k[0]` must already hold `f(t, y)` (FSAL reuse or a value
 /// computed by the caller) and is not re-evaluated; the kernel re-evaluates it anyway when
 /// `c_0 ≠ 0`, since then it depends on `h`. After the call `ws.k` holds all stage derivatives.
 ///
@@ -86,7 +92,6 @@ pub fn step<const S: usize, const D: usize, T, F>(
     t: T,
     y: &State<D, T>,
     h: T,
-    k1_ready: bool,
     cfg: StepConfig,
     ws: &mut Workspace<S, D, T>,
 ) -> StepOutput<D, T>
@@ -113,12 +118,13 @@ where
         if i == sj {
             g_j = g;
         }
-        if i > 0 || !k1_ready || tab.c[0] != T::zero() {
+        if i > 0 || !ws.k1_ready || tab.c[0] != T::zero() {
             ws.k[i] = f.eval(t + tab.c[i] * h, &g);
             nfe += 1;
         }
         g_last = g;
     }
+    ws.k1_ready = tab.c[0] == T::zero();
 
     // FSAL tableaus: the last stage state is exactly y⁺ (its row of A is b).
     let y_new = if tab.fsal {
@@ -270,7 +276,6 @@ mod tests {
             0.0,
             &State::<1>::new(2.0),
             h,
-            false,
             StepConfig::default(),
             &mut ws,
         );
@@ -279,13 +284,13 @@ mod tests {
         approx::assert_relative_eq!(out.y_new[0], 2.0 * r, max_relative = 1e-15);
         assert_eq!(out.nfe, 4);
         // k1 reuse saves one evaluation and gives the same result.
+        assert!(ws.k1_ready);
         let out2 = step(
             &tab,
             &f,
             0.0,
             &State::<1>::new(2.0),
             h,
-            true,
             StepConfig::default(),
             &mut ws,
         );
@@ -305,7 +310,6 @@ mod tests {
             1.0,
             &State::<1>::new(0.0),
             0.5,
-            false,
             StepConfig::default(),
             &mut ws,
         );
@@ -320,7 +324,7 @@ mod tests {
         let n = error_norm(&err, None, &y, &yn, 1e-3, 1e-6);
         let s0 = 1e-6 + 1e-3 * 2.0;
         let s1 = 1e-6 + 1e-3 * 3.0;
-        let expect = (((1e-6 / s0).powi(2) + (2e-6 / s1).powi(2)) / 2.0).sqrt();
+        let expect = (((1e-6f64 / s0).powi(2) + (2e-6f64 / s1).powi(2)) / 2.0).sqrt();
         approx::assert_relative_eq!(n, expect, max_relative = 1e-14);
     }
 }

@@ -216,7 +216,9 @@ impl<const D: usize, T: RealField + Copy> DenseLinear<D, T> {
     /// deterministic pseudo-random `W`, `S` in [−1, 1] from a fixed linear congruential
     /// sequence seeded by `seed`.
     pub fn test_matrix(seed: u64) -> Self {
-        let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        let mut state = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         let mut next = || {
             state = state
                 .wrapping_mul(6364136223846793005)

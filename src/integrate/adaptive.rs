@@ -119,7 +119,7 @@ where
     // First stage at t0 (reused by the first step), then the initial step.
     ws.k[0] = f.eval(t0, &y);
     stats.nfe += 1;
-    let mut k1_ready = tab.c[0] == T::zero();
+    ws.k1_ready = tab.c[0] == T::zero();
     let mut h = match opts.h0 {
         Some(h0) => h0.min(h_max) * dir,
         None => {
@@ -161,9 +161,8 @@ where
             last = true;
         }
 
-        let out = step(tab, f, t, &y, h, k1_ready, cfg, &mut ws);
+        let out = step(tab, f, t, &y, h, cfg, &mut ws);
         stats.nfe += out.nfe;
-        k1_ready = tab.c[0] == T::zero();
         let err = match &out.err {
             Some(e) => error_norm(e, out.err2.as_ref(), &y, &out.y_new, rtol, atol),
             None => T::zero(),
@@ -194,7 +193,11 @@ where
                     y: &y,
                     y_new: &out.y_new,
                     k: &ws.k,
-                    f_new: if tab.fsal { Some(&ws.k[S - 1]) } else { f_new.as_ref() },
+                    f_new: if tab.fsal {
+                        Some(&ws.k[S - 1])
+                    } else {
+                        f_new.as_ref()
+                    },
                     err_norm: Some(err),
                     stiffness: out.stiffness,
                 });
@@ -203,7 +206,7 @@ where
                 } else if let Some(fk) = f_new {
                     ws.k[0] = fk;
                 } else {
-                    k1_ready = false;
+                    ws.k1_ready = false;
                 }
                 stats.accepted += 1;
                 stats.last_h = to_f64(h);

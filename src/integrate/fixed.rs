@@ -69,11 +69,10 @@ where
     let mut ws = Workspace::<S, D, T>::new();
     let mut stats = Stats::default();
     let mut y = y0;
-    let mut k1_ready = false;
     for i in 0..n {
         let t = t0 + dir * h * cst::<T>(i as f64);
         let hi = if i + 1 == n { t1 - t } else { dir * h };
-        let out = step(tab, f, t, &y, hi, k1_ready, cfg, &mut ws);
+        let out = step(tab, f, t, &y, hi, cfg, &mut ws);
         stats.nfe += out.nfe;
         if let Some(index) = first_non_finite(&out.y_new) {
             return Err(SolveError::NonFiniteState {
@@ -96,18 +95,20 @@ where
             y: &y,
             y_new: &out.y_new,
             k: &ws.k,
-            f_new: if tab.fsal { Some(&ws.k[S - 1]) } else { f_new.as_ref() },
+            f_new: if tab.fsal {
+                Some(&ws.k[S - 1])
+            } else {
+                f_new.as_ref()
+            },
             err_norm: None,
             stiffness: None,
         });
         if tab.fsal {
             ws.k[0] = ws.k[S - 1];
-            k1_ready = true;
         } else if let Some(fk) = f_new {
             ws.k[0] = fk;
-            k1_ready = true;
         } else {
-            k1_ready = false;
+            ws.k1_ready = false;
         }
         y = out.y_new;
         stats.accepted += 1;

@@ -136,8 +136,7 @@ impl<const S: usize, T: RealField + Copy> Tableau<S, T> {
         if self.fsal {
             for j in 0..S {
                 let scale = T::one().max(self.b[j].abs());
-                if (self.a[S - 1][j] - self.b[j]).abs() > Self::row_sum_tol() * scale
-                {
+                if (self.a[S - 1][j] - self.b[j]).abs() > Self::row_sum_tol() * scale {
                     return Err(TableauError::NotFsal { col: j });
                 }
             }
