@@ -2,7 +2,7 @@
 
 use nodal::systems::{Exact, Harmonic, LinearTest, Lorenz63};
 use nodal::{solve_adaptive, solve_fixed, Adaptive, State, Tableau};
-use num_dual::{Dual64, DualNum};
+use num_dual::Dual64;
 
 #[test]
 fn f32_solves() {
