@@ -213,21 +213,25 @@ pub fn error_norm<const D: usize, T: RealField + Copy>(
     rtol: T,
     atol: T,
 ) -> T {
-    let mut s1 = T::zero();
-    let mut s2 = T::zero();
-    for i in 0..D {
-        let sk = atol + rtol * y[i].abs().max(y_new[i].abs());
-        let e = err[i] / sk;
-        s1 += e * e;
-        if let Some(e2) = err2 {
-            let e = e2[i] / sk;
-            s2 += e * e;
-        }
-    }
     let n = crate::cst::<T>(D as f64);
+    let scale = |i: usize| atol + rtol * y[i].abs().max(y_new[i].abs());
     match err2 {
-        None => (s1 / n).sqrt(),
-        Some(_) => {
+        None => {
+            let mut s1 = T::zero();
+            for i in 0..D {
+                let e = err[i] / scale(i);
+                s1 += e * e;
+            }
+            (s1 / n).sqrt()
+        }
+        Some(e2) => {
+            let (mut s1, mut s2) = (T::zero(), T::zero());
+            for i in 0..D {
+                let sk = scale(i);
+                let (a, b) = (err[i] / sk, e2[i] / sk);
+                s1 += a * a;
+                s2 += b * b;
+            }
             let deno = s1 + crate::cst::<T>(0.01) * s2;
             if deno > T::zero() {
                 s1 / (n * deno).sqrt()

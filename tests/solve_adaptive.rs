@@ -158,25 +158,52 @@ fn stiffness_estimate_is_exact_on_linear_problems_and_flags_stiffness() {
         0.0,
         1.0,
         State::<1>::new(1.0),
-        &Adaptive::with_tol(1e-6, 1e-6),
+        &Adaptive {
+            stiffness_interval: 1,
+            ..Adaptive::with_tol(1e-6, 1e-6)
+        },
         &mut log,
     )
     .unwrap();
     assert_eq!(log.0.len(), st.accepted);
-    for rho in log.0.iter().filter(|r| r.is_finite()) {
+    assert!(
+        log.0.iter().all(|r| r.is_finite()),
+        "estimated on every step"
+    );
+    for rho in &log.0 {
         approx::assert_relative_eq!(*rho, 1000.0, max_relative = 1e-6);
     }
     let s = st.max_stiffness.expect("dopri5 has a stiffness pair");
     assert!((2.5..=6.0).contains(&s), "max |h|ρ = {s}");
     // Non-stiff harmonic oscillator: far below the boundary.
+    let opts = Adaptive {
+        stiffness_interval: 1,
+        ..Adaptive::with_tol(1e-8, 1e-8)
+    };
     let (_, st) = solve_adaptive(
         &Tableau::dopri5(),
         &Harmonic { omega: 1.0 },
         0.0,
         10.0,
         State::<2>::new(1.0, 0.0),
-        &Adaptive::with_tol(1e-8, 1e-8),
+        &opts,
     )
     .unwrap();
     assert!(st.max_stiffness.unwrap() < 1.0);
+    // With the default interval (1000) only the first attempt is estimated; 0 disables it.
+    let mut log = StiffnessLog(Vec::new(), Vec::new());
+    solve_adaptive_with(
+        &Tableau::dopri5(),
+        &f,
+        0.0,
+        1.0,
+        State::<1>::new(1.0),
+        &Adaptive {
+            stiffness_interval: 0,
+            ..Adaptive::with_tol(1e-6, 1e-6)
+        },
+        &mut log,
+    )
+    .unwrap();
+    assert!(log.0.iter().all(|r| r.is_nan()));
 }
