@@ -28,6 +28,40 @@ use rand_chacha::ChaCha8Rng;
 
 const D: usize = 2;
 
+/// Counts the current thread's heap allocations (other test threads do not interfere).
+struct Counting;
+
+thread_local! {
+    static ALLOCS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+unsafe impl std::alloc::GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
+        unsafe { std::alloc::System.alloc(layout) }
+    }
+    unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
+        let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
+        unsafe { std::alloc::System.alloc_zeroed(layout) }
+    }
+    unsafe fn realloc(&self, p: *mut u8, layout: std::alloc::Layout, n: usize) -> *mut u8 {
+        let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
+        unsafe { std::alloc::System.realloc(p, layout, n) }
+    }
+    unsafe fn dealloc(&self, p: *mut u8, layout: std::alloc::Layout) {
+        unsafe { std::alloc::System.dealloc(p, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn allocations_in<R>(f: impl FnOnce() -> R) -> (usize, R) {
+    let before = ALLOCS.with(|c| c.get());
+    let r = f();
+    (ALLOCS.with(|c| c.get()) - before, r)
+}
+
 fn field() -> MlpField<D> {
     let mut m = Mlp::builder(&[2, 8, 2])
         .hidden_activation(Activation::Tanh)
@@ -571,4 +605,38 @@ fn save_times_at_t0_only_need_no_steps() {
     .expect("backward");
     assert_eq!(g.y0[0], 3.5);
     assert_eq!(g.params[0], 0.0);
+}
+
+#[test]
+fn backward_passes_allocate_independently_of_the_step_count() {
+    // The tape is the only per-step storage; the backward passes allocate a fixed number of
+    // buffers (θ's gradient, the continuous adjoint's VJP cache) whatever the step count.
+    let f = field();
+    let times = times();
+    let mut counts = Vec::new();
+    for stepping in [
+        Stepping::Fixed(0.1),
+        Stepping::Fixed(0.01),
+        Stepping::Adaptive(Adaptive::with_tol(1e-6, 1e-8)),
+        Stepping::Adaptive(Adaptive::with_tol(1e-11, 1e-13)),
+    ] {
+        let tab = Tableau::dopri5();
+        let tape = record(&tab, &f, 0.0, y0(), &times, &stepping).expect("record");
+        let dl = vec![State::<D>::new(1.0, -1.0); times.len()];
+        let time = MlpTime::new(&f);
+        let (nd, g) = allocations_in(|| {
+            backward_with(&tape, &tab, &f, &dl, TimeDerivative::Exact(&time)).expect("backward")
+        });
+        let (nc, gc) = allocations_in(|| {
+            nodal::sensitivity::backward_continuous(&tape, &tab, &f, &dl).expect("continuous")
+        });
+        assert!(g.params.iter().chain(&gc.params).all(|v| v.is_finite()));
+        counts.push((tape.steps(), nd, nc));
+    }
+    eprintln!("(steps, allocations discrete, allocations continuous): {counts:?}");
+    assert!(counts[1].0 >= 5 * counts[0].0 && counts[3].0 >= 5 * counts[2].0);
+    for c in &counts {
+        assert_eq!((c.1, c.2), (counts[0].1, counts[0].2), "{counts:?}");
+    }
+    assert!(counts[0].1 <= 1, "discrete: only θ's gradient ({counts:?})");
 }
