@@ -73,7 +73,7 @@ impl Dense64 {
         for j in 1..64 {
             let (c, xj) = (&self.cols[j], x[j]);
             for i in 0..64 {
-                y[i] = c[i] * xj + y[i];
+                y[i] += c[i] * xj;
             }
         }
         y
