@@ -18,7 +18,8 @@
 //! counts; criterion's medians follow.
 //!
 //! Run: `cargo bench --bench solve`; criterion's medians are in
-//! `target/criterion/<group>/<id>/new/estimates.json`.
+//! `target/criterion/<group>/<id>/new/estimates.json`. With `NODAL_BENCH_RATIOS_ONLY=1` only
+//! the checks and the interleaved ratios run.
 
 mod handwritten;
 
@@ -27,12 +28,51 @@ use handwritten as hw;
 use nodal::systems::{DenseLinear, Lorenz63};
 use nodal::{solve_adaptive, solve_fixed, Adaptive, State, Stats, Tableau};
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const LORENZ_T1: f64 = 100.0;
 const DENSE_T1: f64 = 10.0;
 const H: f64 = 0.01;
 const TOL: f64 = 1e-8;
+/// Rounds of the interleaved ratio measurement.
+const ROUNDS: usize = 61;
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// CPU time of the calling thread in seconds (`CLOCK_THREAD_CPUTIME_ID`), so that time spent
+/// descheduled by other processes on this shared machine is not counted.
+#[cfg(target_os = "linux")]
+fn cpu_now() -> f64 {
+    #[repr(C)]
+    struct Timespec {
+        tv_sec: i64,
+        tv_nsec: i64,
+    }
+    extern "C" {
+        fn clock_gettime(clock: i32, tp: *mut Timespec) -> i32;
+    }
+    const CLOCK_THREAD_CPUTIME_ID: i32 = 3;
+    let mut ts = Timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec; the clock id is Linux's constant.
+    let rc = unsafe { clock_gettime(CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    assert_eq!(rc, 0, "clock_gettime failed");
+    ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
+}
+
+/// Wall-clock fallback where the thread CPU clock is not wired up.
+#[cfg(not(target_os = "linux"))]
+fn cpu_now() -> f64 {
+    use std::sync::OnceLock;
+    use std::time::Instant;
+    static START: OnceLock<Instant> = OnceLock::new();
+    START.get_or_init(Instant::now).elapsed().as_secs_f64()
+}
 
 fn lorenz_y0() -> State<3> {
     State::<3>::new(1.0, 1.0, 1.0)
@@ -80,14 +120,16 @@ impl<const D: usize> Pair<'_, D> {
     }
 
     /// Median over `rounds` of t(nodal)/t(hand-written), each round timing one batch of each
-    /// (alternating which goes first). Batches last about 2 ms.
-    fn interleaved_ratio(&self, rounds: usize) -> f64 {
+    /// (alternating which goes first) in thread CPU time (so time spent descheduled by other
+    /// processes does not count). Batches last about 5 ms. Returns the median ratio and the
+    /// median CPU time per call of each side in seconds.
+    fn interleaved_ratio(&self, rounds: usize) -> (f64, f64, f64) {
         let time = |f: &dyn Fn(), n: usize| {
-            let t = Instant::now();
+            let t = cpu_now();
             for _ in 0..n {
                 f();
             }
-            t.elapsed().as_secs_f64()
+            (cpu_now() - t) / n as f64
         };
         let run_nodal = || {
             black_box((self.nodal)());
@@ -95,29 +137,35 @@ impl<const D: usize> Pair<'_, D> {
         let run_hand = || {
             black_box((self.hand)());
         };
+        time(&run_hand, 1);
         let single = time(&run_nodal, 1).max(1e-7);
-        let n = ((2e-3 / single) as usize).clamp(1, 10_000);
-        let mut ratios: Vec<f64> = (0..rounds)
-            .map(|r| {
-                if r % 2 == 0 {
-                    let a = time(&run_nodal, n);
-                    a / time(&run_hand, n)
-                } else {
-                    let b = time(&run_hand, n);
-                    time(&run_nodal, n) / b
-                }
-            })
-            .collect();
-        ratios.sort_by(f64::total_cmp);
-        ratios[ratios.len() / 2]
+        let n = ((5e-3 / single) as usize).clamp(1, 10_000);
+        let (mut ratios, mut tn, mut th) = (Vec::new(), Vec::new(), Vec::new());
+        for r in 0..rounds {
+            let (a, b) = if r % 2 == 0 {
+                let a = time(&run_nodal, n);
+                (a, time(&run_hand, n))
+            } else {
+                let b = time(&run_hand, n);
+                (time(&run_nodal, n), b)
+            };
+            ratios.push(a / b);
+            tn.push(a);
+            th.push(b);
+        }
+        (median(ratios), median(tn), median(th))
     }
 
     fn report(&self) {
         let c = self.check();
-        let r = self.interleaved_ratio(41);
+        let (r, tn, th) = self.interleaved_ratio(ROUNDS);
         println!(
-            "RATIO {}: nodal/hand-written = {r:.3} (interleaved, median of 41 rounds), nfe {}",
-            self.group, c.nfe
+            "RATIO {}: nodal/hand-written = {r:.3} (interleaved CPU time, median of {ROUNDS} \
+             rounds); per call nodal {:.1} µs, hand-written {:.1} µs; nfe {}",
+            self.group,
+            tn * 1e6,
+            th * 1e6,
+            c.nfe
         );
     }
 
@@ -300,6 +348,9 @@ criterion_group! {
 
 fn main() {
     with_pairs(&mut |p| p.report());
+    if std::env::var_os("NODAL_BENCH_RATIOS_ONLY").is_some() {
+        return;
+    }
     solve();
     Criterion::default().configure_from_args().final_summary();
 }
