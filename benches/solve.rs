@@ -91,6 +91,9 @@ struct Pair<'a, const D: usize> {
     group: &'static str,
     nodal: Box<dyn Fn() -> (State<D>, Stats) + 'a>,
     hand: Box<dyn Fn() -> ([f64; D], hw::Counts) + 'a>,
+    /// The nodal solve with the hand-written field (D = 64 only): separates the cost of the
+    /// field (nalgebra's product vs the hand-written loop) from the cost of the solver.
+    nodal_hand_field: Option<Box<dyn Fn() -> (State<D>, Stats) + 'a>>,
 }
 
 impl<const D: usize> Pair<'_, D> {
@@ -119,46 +122,15 @@ impl<const D: usize> Pair<'_, D> {
         counts
     }
 
-    /// Median over `rounds` of t(nodal)/t(hand-written), each round timing one batch of each
-    /// (alternating which goes first) in thread CPU time (so time spent descheduled by other
-    /// processes does not count). Batches last about 5 ms. Returns the median ratio and the
-    /// median CPU time per call of each side in seconds.
-    fn interleaved_ratio(&self, rounds: usize) -> (f64, f64, f64) {
-        let time = |f: &dyn Fn(), n: usize| {
-            let t = cpu_now();
-            for _ in 0..n {
-                f();
-            }
-            (cpu_now() - t) / n as f64
-        };
+    fn report(&self) {
+        let c = self.check();
         let run_nodal = || {
             black_box((self.nodal)());
         };
         let run_hand = || {
             black_box((self.hand)());
         };
-        time(&run_hand, 1);
-        let single = time(&run_nodal, 1).max(1e-7);
-        let n = ((5e-3 / single) as usize).clamp(1, 10_000);
-        let (mut ratios, mut tn, mut th) = (Vec::new(), Vec::new(), Vec::new());
-        for r in 0..rounds {
-            let (a, b) = if r % 2 == 0 {
-                let a = time(&run_nodal, n);
-                (a, time(&run_hand, n))
-            } else {
-                let b = time(&run_hand, n);
-                (time(&run_nodal, n), b)
-            };
-            ratios.push(a / b);
-            tn.push(a);
-            th.push(b);
-        }
-        (median(ratios), median(tn), median(th))
-    }
-
-    fn report(&self) {
-        let c = self.check();
-        let (r, tn, th) = self.interleaved_ratio(ROUNDS);
+        let (r, tn, th) = interleaved(&run_nodal, &run_hand);
         println!(
             "RATIO {}: nodal/hand-written = {r:.3} (interleaved CPU time, median of {ROUNDS} \
              rounds); per call nodal {:.1} µs, hand-written {:.1} µs; nfe {}",
@@ -167,14 +139,65 @@ impl<const D: usize> Pair<'_, D> {
             th * 1e6,
             c.nfe
         );
+        if let Some(nf) = &self.nodal_hand_field {
+            let (y, s) = nf();
+            let (yn, sn) = (self.nodal)();
+            assert_eq!((y, s), (yn, sn), "{}: the two fields agree", self.group);
+            let run = || {
+                black_box(nf());
+            };
+            let (r, tn, th) = interleaved(&run, &run_hand);
+            println!(
+                "RATIO {} (nodal solver, hand-written field): nodal/hand-written = {r:.3} \
+                 (interleaved CPU time, median of {ROUNDS} rounds); per call nodal {:.1} µs, \
+                 hand-written {:.1} µs",
+                self.group,
+                tn * 1e6,
+                th * 1e6,
+            );
+        }
     }
 
     fn bench(&self, c: &mut Criterion) {
         let mut g = c.benchmark_group(self.group);
         g.bench_function("nodal", |b| b.iter(|| black_box((self.nodal)())));
         g.bench_function("handwritten", |b| b.iter(|| black_box((self.hand)())));
+        if let Some(nf) = &self.nodal_hand_field {
+            g.bench_function("nodal_handwritten_field", |b| b.iter(|| black_box(nf())));
+        }
         g.finish();
     }
+}
+
+/// Median over [`ROUNDS`] rounds of t(a)/t(b), each round timing one batch of each
+/// (alternating which goes first) in thread CPU time, so that time spent descheduled by other
+/// processes does not count. Batches last about 5 ms. Returns the median ratio and the median
+/// CPU time per call of each side in seconds.
+fn interleaved(a: &dyn Fn(), b: &dyn Fn()) -> (f64, f64, f64) {
+    let time = |f: &dyn Fn(), n: usize| {
+        let t = cpu_now();
+        for _ in 0..n {
+            f();
+        }
+        (cpu_now() - t) / n as f64
+    };
+    time(b, 1);
+    let single = time(a, 1).max(1e-7);
+    let n = ((5e-3 / single) as usize).clamp(1, 10_000);
+    let (mut ratios, mut ta, mut tb) = (Vec::new(), Vec::new(), Vec::new());
+    for r in 0..ROUNDS {
+        let (x, y) = if r % 2 == 0 {
+            let x = time(a, n);
+            (x, time(b, n))
+        } else {
+            let y = time(b, n);
+            (time(a, n), y)
+        };
+        ratios.push(x / y);
+        ta.push(x);
+        tb.push(y);
+    }
+    (median(ratios), median(ta), median(tb))
 }
 
 /// All benchmark pairs. The closures take their inputs through `black_box` so nothing is
@@ -187,6 +210,7 @@ fn with_pairs(visit: &mut dyn FnMut(PairRef<'_>)) {
     let opts = Adaptive::with_tol(TOL, TOL);
     let dense = DenseLinear::<64>::test_matrix(1);
     let dense_hw = hw::Dense64::from_fn(|i, j| dense.m[(i, j)]);
+    let dense_as_field = |_t: f64, y: &State<64>| State::<64>::from(dense_hw.eval(&arr(y)));
 
     let l0 = lorenz_y0();
     let d0 = dense_y0();
@@ -206,6 +230,7 @@ fn with_pairs(visit: &mut dyn FnMut(PairRef<'_>)) {
                     H,
                 )
             }),
+            nodal_hand_field: None,
         },
         Pair::<3> {
             group: "lorenz63_dopri5",
@@ -232,6 +257,7 @@ fn with_pairs(visit: &mut dyn FnMut(PairRef<'_>)) {
                 )
                 .expect("solves")
             }),
+            nodal_hand_field: None,
         },
         Pair::<3> {
             group: "lorenz63_tsit5",
@@ -258,6 +284,7 @@ fn with_pairs(visit: &mut dyn FnMut(PairRef<'_>)) {
                 )
                 .expect("solves")
             }),
+            nodal_hand_field: None,
         },
     ];
     let pairs64 = [
@@ -276,6 +303,17 @@ fn with_pairs(visit: &mut dyn FnMut(PairRef<'_>)) {
                     H,
                 )
             }),
+            nodal_hand_field: Some(Box::new(|| {
+                solve_fixed(
+                    &rk4,
+                    &dense_as_field,
+                    0.0,
+                    black_box(DENSE_T1),
+                    black_box(d0),
+                    H,
+                )
+                .expect("solves")
+            })),
         },
         Pair::<64> {
             group: "dense64_dopri5",
@@ -302,6 +340,17 @@ fn with_pairs(visit: &mut dyn FnMut(PairRef<'_>)) {
                 )
                 .expect("solves")
             }),
+            nodal_hand_field: Some(Box::new(|| {
+                solve_adaptive(
+                    &dopri5,
+                    &dense_as_field,
+                    0.0,
+                    black_box(DENSE_T1),
+                    black_box(d0),
+                    &opts,
+                )
+                .expect("solves")
+            })),
         },
     ];
     for p in &pairs3 {
@@ -333,6 +382,36 @@ impl PairRef<'_> {
     }
 }
 
+/// The field alone: `DenseLinear::<64>::eval` (nalgebra's matrix–vector product) against the
+/// hand-written column-major loop, interleaved in CPU time like the solves. Tells how much of
+/// the D = 64 ratios is the field rather than the solver.
+fn dense_field_ratio() {
+    use nodal::VectorField;
+    let dense = DenseLinear::<64>::test_matrix(1);
+    let dense_hw = hw::Dense64::from_fn(|i, j| dense.m[(i, j)]);
+    let y = dense_y0();
+    let ya = arr(&y);
+    assert_eq!(
+        arr(&dense.eval(0.0, &y)),
+        dense_hw.eval(&ya),
+        "same products"
+    );
+    let run_n = || {
+        black_box(dense.eval(0.0, black_box(&y)));
+    };
+    let run_h = || {
+        black_box(dense_hw.eval(black_box(&ya)));
+    };
+    let (r, tn, th) = interleaved(&run_n, &run_h);
+    println!(
+        "RATIO dense64_field_eval: nalgebra/hand-written = {:.3} (interleaved CPU time, median \
+         of {ROUNDS} rounds); per call nalgebra {:.3} µs, hand-written {:.3} µs",
+        r,
+        tn * 1e6,
+        th * 1e6
+    );
+}
+
 fn benches(c: &mut Criterion) {
     with_pairs(&mut |p| p.bench(c));
 }
@@ -348,6 +427,7 @@ criterion_group! {
 
 fn main() {
     with_pairs(&mut |p| p.report());
+    dense_field_ratio();
     if std::env::var_os("NODAL_BENCH_RATIOS_ONLY").is_some() {
         return;
     }
