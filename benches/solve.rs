@@ -382,36 +382,6 @@ impl PairRef<'_> {
     }
 }
 
-/// The field alone: `DenseLinear::<64>::eval` (nalgebra's matrix–vector product) against the
-/// hand-written column-major loop, interleaved in CPU time like the solves. Tells how much of
-/// the D = 64 ratios is the field rather than the solver.
-fn dense_field_ratio() {
-    use nodal::VectorField;
-    let dense = DenseLinear::<64>::test_matrix(1);
-    let dense_hw = hw::Dense64::from_fn(|i, j| dense.m[(i, j)]);
-    let y = dense_y0();
-    let ya = arr(&y);
-    assert_eq!(
-        arr(&dense.eval(0.0, &y)),
-        dense_hw.eval(&ya),
-        "same products"
-    );
-    let run_n = || {
-        black_box(dense.eval(0.0, black_box(&y)));
-    };
-    let run_h = || {
-        black_box(dense_hw.eval(black_box(&ya)));
-    };
-    let (r, tn, th) = interleaved(&run_n, &run_h);
-    println!(
-        "RATIO dense64_field_eval: nalgebra/hand-written = {:.3} (interleaved CPU time, median \
-         of {ROUNDS} rounds); per call nalgebra {:.3} µs, hand-written {:.3} µs",
-        r,
-        tn * 1e6,
-        th * 1e6
-    );
-}
-
 fn benches(c: &mut Criterion) {
     with_pairs(&mut |p| p.bench(c));
 }
@@ -427,7 +397,6 @@ criterion_group! {
 
 fn main() {
     with_pairs(&mut |p| p.report());
-    dense_field_ratio();
     if std::env::var_os("NODAL_BENCH_RATIOS_ONLY").is_some() {
         return;
     }
