@@ -10,6 +10,10 @@
 //!   t ∈ [0, 10], h = 0.01;
 //! * `dense64_dopri5`: the same problem, adaptive with rtol = atol = 1e-8.
 //!
+//! The D = 64 groups have a third id, `nodal_handwritten_field`: nodal's solver with the
+//! hand-written matrix–vector product as its field, which separates the cost of the field
+//! (nalgebra's product) from that of the solver.
+//!
 //! Before anything is timed, each pair is run once and checked: equal NFE, accepted and
 //! rejected counts, and final states equal to 1e-12 relative (the hand-written loops perform
 //! the same floating-point operations in the same order). Then the nodal/hand-written time
