@@ -144,9 +144,16 @@ where
     }
 
     let stiffness = if si < S && sj < S {
-        let den = (g_j - g_i).norm();
+        // One pass and one square root: ‖k_j − k_i‖ / ‖g_j − g_i‖.
+        let (mut num, mut den) = (T::zero(), T::zero());
+        for d in 0..D {
+            let dk = ws.k[sj][d] - ws.k[si][d];
+            let dg = g_j[d] - g_i[d];
+            num += dk * dk;
+            den += dg * dg;
+        }
         if den > T::zero() {
-            Some((ws.k[sj] - ws.k[si]).norm() / den)
+            Some((num / den).sqrt())
         } else {
             None
         }
@@ -213,25 +220,21 @@ pub fn error_norm<const D: usize, T: RealField + Copy>(
     rtol: T,
     atol: T,
 ) -> T {
-    let n = crate::cst::<T>(D as f64);
-    let scale = |i: usize| atol + rtol * y[i].abs().max(y_new[i].abs());
-    match err2 {
-        None => {
-            let mut s1 = T::zero();
-            for i in 0..D {
-                let e = err[i] / scale(i);
-                s1 += e * e;
-            }
-            (s1 / n).sqrt()
+    let mut s1 = T::zero();
+    let mut s2 = T::zero();
+    for i in 0..D {
+        let sk = atol + rtol * y[i].abs().max(y_new[i].abs());
+        let e = err[i] / sk;
+        s1 += e * e;
+        if let Some(e2) = err2 {
+            let e = e2[i] / sk;
+            s2 += e * e;
         }
-        Some(e2) => {
-            let (mut s1, mut s2) = (T::zero(), T::zero());
-            for i in 0..D {
-                let sk = scale(i);
-                let (a, b) = (err[i] / sk, e2[i] / sk);
-                s1 += a * a;
-                s2 += b * b;
-            }
+    }
+    let n = crate::cst::<T>(D as f64);
+    match err2 {
+        None => (s1 / n).sqrt(),
+        Some(_) => {
             let deno = s1 + crate::cst::<T>(0.01) * s2;
             if deno > T::zero() {
                 s1 / (n * deno).sqrt()

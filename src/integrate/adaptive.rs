@@ -114,7 +114,9 @@ where
         stiffness_pair: None,
         ..cfg_full
     };
+    // Countdown to the next attempt that estimates stiffness (0 = never).
     let every = opts.stiffness_interval;
+    let mut until_stiff = if every > 0 { 1 } else { 0 };
     let want_end = obs.wants_end_derivative() && !tab.fsal;
     let mut ws = Workspace::<S, D, T>::new();
     let mut stats = Stats::default();
@@ -167,9 +169,11 @@ where
         }
 
         // Stiffness on the first attempt and then every `every`-th one (Hairer's NSTIFF).
-        let cfg = if every > 0 && (attempts - 1) % every == 0 {
+        let cfg = if until_stiff == 1 {
+            until_stiff = every;
             cfg_full
         } else {
+            until_stiff = until_stiff.saturating_sub(1);
             cfg_plain
         };
         let out = step(tab, f, t, &y, h, cfg, &mut ws);
