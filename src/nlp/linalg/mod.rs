@@ -1,0 +1,18 @@
+//! Symmetric indefinite factorizations that report inertia, for the KKT systems.
+
+pub mod dense_ldl;
+pub mod sparse_ldl;
+
+pub use dense_ldl::DenseLdl;
+pub use sparse_ldl::SparseLdl;
+
+/// Numbers of positive, negative and zero eigenvalues of a symmetric matrix.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Inertia {
+    /// Positive eigenvalues.
+    pub pos: usize,
+    /// Negative eigenvalues.
+    pub neg: usize,
+    /// Zero (numerically tiny) eigenvalues.
+    pub zero: usize,
+}

@@ -1,0 +1,264 @@
+//! Interior-point solver tests: small hand-written problems with published optima, invalid
+//! inputs, and (when present) the Hock–Schittkowski suite of `nodal::nlp::problems`.
+
+use approx::assert_relative_eq;
+use nodal::nlp::{
+    Callback, HessianApproximation, InteriorPoint, InvalidProblem, LinearSolver, MuStrategy, Nlp,
+    Options, Status,
+};
+
+/// HS071 (Hock & Schittkowski 1981, problem 71; IPOPT's tutorial problem). f* = 17.0140173.
+struct Hs071;
+impl Nlp for Hs071 {
+    fn num_vars(&self) -> usize {
+        4
+    }
+    fn num_cons(&self) -> usize {
+        2
+    }
+    fn bounds(&self, xl: &mut [f64], xu: &mut [f64], gl: &mut [f64], gu: &mut [f64]) {
+        xl.fill(1.0);
+        xu.fill(5.0);
+        gl[0] = 25.0;
+        gu[0] = f64::INFINITY;
+        gl[1] = 40.0;
+        gu[1] = 40.0;
+    }
+    fn initial_point(&self, x: &mut [f64]) {
+        x.copy_from_slice(&[1.0, 5.0, 5.0, 1.0]);
+    }
+    fn objective(&self, x: &[f64]) -> f64 {
+        x[0] * x[3] * (x[0] + x[1] + x[2]) + x[2]
+    }
+    fn gradient(&self, x: &[f64], g: &mut [f64]) {
+        g[0] = x[3] * (2.0 * x[0] + x[1] + x[2]);
+        g[1] = x[0] * x[3];
+        g[2] = x[0] * x[3] + 1.0;
+        g[3] = x[0] * (x[0] + x[1] + x[2]);
+    }
+    fn constraints(&self, x: &[f64], g: &mut [f64]) {
+        g[0] = x[0] * x[1] * x[2] * x[3];
+        g[1] = x.iter().map(|v| v * v).sum();
+    }
+    fn jacobian_structure(&self) -> Vec<(usize, usize)> {
+        (0..2).flat_map(|r| (0..4).map(move |c| (r, c))).collect()
+    }
+    fn jacobian_values(&self, x: &[f64], v: &mut [f64]) {
+        v[0] = x[1] * x[2] * x[3];
+        v[1] = x[0] * x[2] * x[3];
+        v[2] = x[0] * x[1] * x[3];
+        v[3] = x[0] * x[1] * x[2];
+        for i in 0..4 {
+            v[4 + i] = 2.0 * x[i];
+        }
+    }
+    fn hessian_structure(&self) -> Option<Vec<(usize, usize)>> {
+        Some((0..4).flat_map(|r| (0..=r).map(move |c| (r, c))).collect())
+    }
+    fn hessian_values(&self, x: &[f64], s: f64, l: &[f64], v: &mut [f64]) {
+        // order: (0,0) (1,0) (1,1) (2,0) (2,1) (2,2) (3,0) (3,1) (3,2) (3,3)
+        v[0] = s * 2.0 * x[3] + l[1] * 2.0;
+        v[1] = s * x[3] + l[0] * x[2] * x[3];
+        v[2] = l[1] * 2.0;
+        v[3] = s * x[3] + l[0] * x[1] * x[3];
+        v[4] = l[0] * x[0] * x[3];
+        v[5] = l[1] * 2.0;
+        v[6] = s * (2.0 * x[0] + x[1] + x[2]) + l[0] * x[1] * x[2];
+        v[7] = s * x[0] + l[0] * x[0] * x[2];
+        v[8] = s * x[0] + l[0] * x[0] * x[1];
+        v[9] = l[1] * 2.0;
+    }
+}
+
+/// Rosenbrock in 2-D, unconstrained, start (−1.2, 1): f* = 0 at (1, 1).
+struct Rosenbrock;
+impl Nlp for Rosenbrock {
+    fn num_vars(&self) -> usize {
+        2
+    }
+    fn num_cons(&self) -> usize {
+        0
+    }
+    fn bounds(&self, xl: &mut [f64], xu: &mut [f64], _gl: &mut [f64], _gu: &mut [f64]) {
+        xl.fill(f64::NEG_INFINITY);
+        xu.fill(f64::INFINITY);
+    }
+    fn initial_point(&self, x: &mut [f64]) {
+        x.copy_from_slice(&[-1.2, 1.0]);
+    }
+    fn objective(&self, x: &[f64]) -> f64 {
+        100.0 * (x[1] - x[0] * x[0]).powi(2) + (1.0 - x[0]).powi(2)
+    }
+    fn gradient(&self, x: &[f64], g: &mut [f64]) {
+        g[0] = -400.0 * x[0] * (x[1] - x[0] * x[0]) - 2.0 * (1.0 - x[0]);
+        g[1] = 200.0 * (x[1] - x[0] * x[0]);
+    }
+    fn constraints(&self, _x: &[f64], _g: &mut [f64]) {}
+    fn jacobian_structure(&self) -> Vec<(usize, usize)> {
+        Vec::new()
+    }
+    fn jacobian_values(&self, _x: &[f64], _v: &mut [f64]) {}
+    fn hessian_structure(&self) -> Option<Vec<(usize, usize)>> {
+        Some(vec![(0, 0), (1, 0), (1, 1)])
+    }
+    fn hessian_values(&self, x: &[f64], s: f64, _l: &[f64], v: &mut [f64]) {
+        v[0] = s * (1200.0 * x[0] * x[0] - 400.0 * x[1] + 2.0);
+        v[1] = s * (-400.0 * x[0]);
+        v[2] = s * 200.0;
+    }
+}
+
+/// Infeasible: x0² + x1² ≤ 1 and x0 + x1 ≥ 3.
+struct Infeasible;
+impl Nlp for Infeasible {
+    fn num_vars(&self) -> usize {
+        2
+    }
+    fn num_cons(&self) -> usize {
+        2
+    }
+    fn bounds(&self, xl: &mut [f64], xu: &mut [f64], gl: &mut [f64], gu: &mut [f64]) {
+        xl.fill(f64::NEG_INFINITY);
+        xu.fill(f64::INFINITY);
+        gl[0] = f64::NEG_INFINITY;
+        gu[0] = 1.0;
+        gl[1] = 3.0;
+        gu[1] = f64::INFINITY;
+    }
+    fn initial_point(&self, x: &mut [f64]) {
+        x.copy_from_slice(&[0.5, 0.2]);
+    }
+    fn objective(&self, x: &[f64]) -> f64 {
+        x[0] * x[0] + x[1]
+    }
+    fn gradient(&self, x: &[f64], g: &mut [f64]) {
+        g[0] = 2.0 * x[0];
+        g[1] = 1.0;
+    }
+    fn constraints(&self, x: &[f64], g: &mut [f64]) {
+        g[0] = x[0] * x[0] + x[1] * x[1];
+        g[1] = x[0] + x[1];
+    }
+    fn jacobian_structure(&self) -> Vec<(usize, usize)> {
+        vec![(0, 0), (0, 1), (1, 0), (1, 1)]
+    }
+    fn jacobian_values(&self, x: &[f64], v: &mut [f64]) {
+        v.copy_from_slice(&[2.0 * x[0], 2.0 * x[1], 1.0, 1.0]);
+    }
+    fn hessian_structure(&self) -> Option<Vec<(usize, usize)>> {
+        Some(vec![(0, 0), (1, 1)])
+    }
+    fn hessian_values(&self, _x: &[f64], s: f64, l: &[f64], v: &mut [f64]) {
+        v[0] = 2.0 * s + 2.0 * l[0];
+        v[1] = 2.0 * l[0];
+    }
+}
+
+/// Unbounded: min −x0 − x1 s.t. x1 ≤ 1 + x0 (x ≥ 0).
+struct Unbounded;
+impl Nlp for Unbounded {
+    fn num_vars(&self) -> usize {
+        2
+    }
+    fn num_cons(&self) -> usize {
+        1
+    }
+    fn bounds(&self, xl: &mut [f64], xu: &mut [f64], gl: &mut [f64], gu: &mut [f64]) {
+        xl.fill(0.0);
+        xu.fill(f64::INFINITY);
+        gl[0] = f64::NEG_INFINITY;
+        gu[0] = 1.0;
+    }
+    fn initial_point(&self, x: &mut [f64]) {
+        x.fill(0.5);
+    }
+    fn objective(&self, x: &[f64]) -> f64 {
+        -x[0] - x[1]
+    }
+    fn gradient(&self, _x: &[f64], g: &mut [f64]) {
+        g.fill(-1.0);
+    }
+    fn constraints(&self, x: &[f64], g: &mut [f64]) {
+        g[0] = x[1] - x[0];
+    }
+    fn jacobian_structure(&self) -> Vec<(usize, usize)> {
+        vec![(0, 0), (0, 1)]
+    }
+    fn jacobian_values(&self, _x: &[f64], v: &mut [f64]) {
+        v.copy_from_slice(&[-1.0, 1.0]);
+    }
+    fn hessian_structure(&self) -> Option<Vec<(usize, usize)>> {
+        Some(Vec::new())
+    }
+}
+
+fn check_hs071(sol: &nodal::nlp::Solution) {
+    assert_eq!(sol.status, Status::Solved, "{sol:?}");
+    assert_relative_eq!(sol.objective, 17.014_017_3, max_relative = 1e-7);
+    let x_opt = [1.0, 4.742_999_64, 3.821_149_98, 1.379_408_29];
+    for i in 0..4 {
+        assert_relative_eq!(sol.x[i], x_opt[i], max_relative = 1e-6);
+    }
+    // IPOPT's multipliers for HS071 (its tutorial output)
+    assert_relative_eq!(sol.lambda[0], -0.552_293_66, max_relative = 1e-5);
+    assert_relative_eq!(sol.lambda[1], 0.161_468_56, max_relative = 1e-5);
+    assert_relative_eq!(sol.z_l[0], 1.087_871_2, max_relative = 1e-5);
+    assert!(
+        sol.dual_inf < 1e-6 && sol.constr_viol < 1e-6,
+        "dual_inf {} constr_viol {}",
+        sol.dual_inf,
+        sol.constr_viol
+    );
+}
+
+#[test]
+fn hs071_dense_sparse_adaptive() {
+    let sol = InteriorPoint::default().solve(&Hs071);
+    check_hs071(&sol);
+    assert!(
+        sol.iterations <= 12,
+        "IPOPT needs 8, we needed {}",
+        sol.iterations
+    );
+    let sparse = Options {
+        linear_solver: LinearSolver::Sparse,
+        ..Options::default()
+    };
+    check_hs071(&InteriorPoint::new(sparse).solve(&Hs071));
+    let adaptive = Options {
+        mu_strategy: MuStrategy::Adaptive,
+        ..Options::default()
+    };
+    check_hs071(&InteriorPoint::new(adaptive).solve(&Hs071));
+}
+
+#[test]
+fn hs071_limited_memory() {
+    let opt = Options {
+        hessian_approximation: HessianApproximation::LimitedMemory,
+        ..Options::default()
+    };
+    check_hs071(&InteriorPoint::new(opt).solve(&Hs071));
+}
+
+#[test]
+fn rosenbrock() {
+    let sol = InteriorPoint::default().solve(&Rosenbrock);
+    assert_eq!(sol.status, Status::Solved);
+    assert_relative_eq!(sol.x[0], 1.0, max_relative = 1e-6);
+    assert_relative_eq!(sol.x[1], 1.0, max_relative = 1e-6);
+    assert!(sol.objective < 1e-12);
+}
+
+#[test]
+fn infeasible_is_detected() {
+    let sol = InteriorPoint::default().solve(&Infeasible);
+    assert_eq!(sol.status, Status::LocallyInfeasible, "{sol:?}");
+    assert!(sol.constr_viol > 0.5);
+}
+
+#[test]
+fn unbounded_diverges() {
+    let sol = InteriorPoint::default().solve(&Unbounded);
+    assert_eq!(sol.status, Status::DivergingIterates, "{sol:?}");
+}
