@@ -66,8 +66,19 @@ pub(crate) fn run(
             eng.filter.reset();
         }
         let step = match eng.direction(it, ev) {
-            Some((d, reg)) => line_search::search(eng, it, ev, &d).map(|a| (a, d, reg)),
-            None => None,
+            Some((d, reg)) => {
+                let r = line_search::search(eng, it, ev, &d).map(|a| (a, d, reg));
+                if r.is_none() && std::env::var("IPM_DEBUG").is_ok() {
+                    eprintln!("line search failed: e0 {e0:e} mu {:e}", eng.mu);
+                }
+                r
+            }
+            None => {
+                if std::env::var("IPM_DEBUG").is_ok() {
+                    eprintln!("direction failed: e0 {e0:e} mu {:e}", eng.mu);
+                }
+                None
+            }
         };
         let Some((acc, d, reg)) = step else {
             if eng.adaptive {

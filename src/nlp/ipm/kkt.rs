@@ -12,7 +12,7 @@
 use crate::nlp::linalg::{DenseLdl, Inertia, SparseLdl};
 
 /// Pivots below this times max|K| count as zero eigenvalues.
-const ZERO_TOL: f64 = 1e-14;
+const ZERO_TOL: f64 = 1e-18;
 /// δ̄_w⁰, δ_w^min, δ_w^max, κ_w⁻, κ_w⁺, κ̄_w⁺, δ̄_c, κ_c (IPOPT defaults).
 const DW0: f64 = 1e-4;
 const DW_MIN: f64 = 1e-20;

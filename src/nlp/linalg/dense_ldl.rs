@@ -24,19 +24,21 @@ const ALPHA: f64 = 0.640_388_203_202_208; // (1 + sqrt(17)) / 8
 
 impl DenseLdl {
     /// Factorizes the symmetric `n × n` matrix given in row-major order (only the lower
-    /// triangle is read). Pivots with |d| ≤ `zero_tol · max|A|` count as zero eigenvalues.
+    /// triangle is read). A pivot `d_k` with |d_k| ≤ `zero_tol · max_j |A_kj|` (the original
+    /// row of the pivot, so that rows of very different scale are judged separately) counts as
+    /// a zero eigenvalue.
     pub fn factor(n: usize, a_lower: &[f64], zero_tol: f64) -> Self {
         let mut a = vec![0.0; n * n];
-        let mut amax: f64 = 0.0;
+        let mut rowmax = vec![f64::MIN_POSITIVE; n];
         for i in 0..n {
             for j in 0..=i {
                 let v = a_lower[i * n + j];
                 a[i * n + j] = v;
                 a[j * n + i] = v;
-                amax = amax.max(v.abs());
+                rowmax[i] = rowmax[i].max(v.abs());
+                rowmax[j] = rowmax[j].max(v.abs());
             }
         }
-        let ztol = zero_tol * amax.max(f64::MIN_POSITIVE);
         let mut swap = vec![0; n];
         let mut block = vec![1u8; n];
         let mut inertia = Inertia::default();
@@ -44,6 +46,7 @@ impl DenseLdl {
         let mut k = 0;
         while k < n {
             let akk = a[k * n + k].abs();
+            let ztol = zero_tol * rowmax[k];
             let (mut imax, mut colmax) = (k, 0.0f64);
             for i in k + 1..n {
                 let v = a[i * n + k].abs();
@@ -95,7 +98,9 @@ impl DenseLdl {
                 for i in k..n {
                     a.swap(i * n + kk, i * n + kp);
                 }
+                rowmax.swap(kk, kp);
             }
+            let ztol = zero_tol * rowmax[k].max(rowmax[kk]);
             swap[kk] = kp;
             if kstep == 2 {
                 swap[k] = k;

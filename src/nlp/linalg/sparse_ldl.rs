@@ -33,6 +33,9 @@ pub struct SparseLdl {
     buf: MemBuffer,
     inertia: Inertia,
     ok: bool,
+    /// Elimination order: position k holds original index `perm[k]`.
+    perm: Vec<usize>,
+    rowmax: Vec<f64>,
 }
 
 impl std::fmt::Debug for SparseLdl {
@@ -183,6 +186,8 @@ impl SparseLdl {
             buf: MemBuffer::new(req),
             inertia: Inertia::default(),
             ok: false,
+            perm: new_perm,
+            rowmax: vec![0.0; n],
         })
     }
 
@@ -192,15 +197,22 @@ impl SparseLdl {
     }
 
     /// Numeric factorization with triplet values `vals` (same order as in `analyze`). Returns
-    /// the inertia, counting pivots with |d| ≤ `zero_tol · max|A|` (or an exact breakdown) as
-    /// zero eigenvalues; after a breakdown `solve` must not be used.
+    /// the inertia, counting pivots with |d_k| ≤ `zero_tol · max_j |A_kj|` (or an exact
+    /// breakdown) as zero eigenvalues; after that `solve` returns NaN.
     pub fn factor(&mut self, vals: &[f64], zero_tol: f64) -> Inertia {
         self.values.iter_mut().for_each(|v| *v = 0.0);
         for (k, &v) in vals.iter().enumerate() {
             self.values[self.map[k]] += v;
         }
-        let amax = self.values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-        let ztol = zero_tol * amax.max(f64::MIN_POSITIVE);
+        self.rowmax.iter_mut().for_each(|v| *v = f64::MIN_POSITIVE);
+        let (cp, ri) = (self.pattern.col_ptr(), self.pattern.row_idx());
+        for j in 0..self.n {
+            for p in cp[j]..cp[j + 1] {
+                let v = self.values[p].abs();
+                self.rowmax[j] = self.rowmax[j].max(v);
+                self.rowmax[ri[p]] = self.rowmax[ri[p]].max(v);
+            }
+        }
         let a = SparseColMatRef::new(self.pattern.as_ref(), &self.values);
         let reg = LdltRegularization {
             dynamic_regularization_signs: None,
@@ -224,8 +236,9 @@ impl SparseLdl {
             self.inertia = inertia;
             return inertia;
         }
-        for &p in &self.diag_pos {
+        for (k, &p) in self.diag_pos.iter().enumerate() {
             let d = self.l_values[p];
+            let ztol = zero_tol * self.rowmax[self.perm[k]];
             if !d.is_finite() || d.abs() <= ztol {
                 inertia.zero += 1;
             } else if d > 0.0 {
