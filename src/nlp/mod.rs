@@ -17,6 +17,7 @@ pub mod linalg;
 pub mod observer;
 pub mod options;
 mod problem;
+pub mod problems;
 pub mod solution;
 
 pub use ipm::InteriorPoint;
