@@ -265,8 +265,25 @@ fn unbounded_diverges() {
 }
 
 /// Problems of the suite where our default run converges to a *different* local minimum than
-/// the published one (verified KKT points with a larger objective; see docs/performance.md).
-const OTHER_LOCAL_MIN: &[&str] = &["hs002", "hs108"];
+/// the published one; we check that the point is a KKT point no better than the published
+/// optimum (see docs/performance.md). hs002: (−1.2210, 1.5), f = 4.9412, the local minimum
+/// IPOPT also reports from this start; hs044: the vertex with f = −13; hs108: f = −0.6750.
+const OTHER_LOCAL_MIN: &[&str] = &["hs002", "hs044", "hs108"];
+
+/// Problems whose minimizer is not unique, so only f is compared: hs009 is periodic
+/// (x* = (12k − 3, 16k − 4) for any integer k).
+const NON_UNIQUE_X: &[&str] = &["hs009"];
+
+/// Reference values corrected from the Hock–Schittkowski book: hs106's printed f* = 7049.3309
+/// comes from the rounded x*; the optimum to full precision is 7049.2480205 (Schittkowski
+/// 1987, "More Test Examples for Nonlinear Programming Codes", and the value IPOPT and SNOPT
+/// report).
+fn corrected_f_opt(name: &str, published: f64) -> f64 {
+    match name {
+        "hs106" => 7049.248_020_5,
+        _ => published,
+    }
+}
 
 fn suite_optimal(opt: Options, names: Option<&[&str]>) {
     let solver = InteriorPoint::new(opt);
@@ -281,7 +298,7 @@ fn suite_optimal(opt: Options, names: Option<&[&str]>) {
             }
         }
         let sol = solver.solve(p.nlp.as_ref());
-        let f_opt = p.f_opt.expect("optimal problems carry f_opt");
+        let f_opt = corrected_f_opt(p.name, p.f_opt.expect("optimal problems carry f_opt"));
         let rel = (sol.objective - f_opt).abs() / f_opt.abs().max(1.0);
         if sol.status != Status::Solved {
             failures.push(format!("{}: status {:?}", p.name, sol.status));
@@ -304,7 +321,7 @@ fn suite_optimal(opt: Options, names: Option<&[&str]>) {
             ));
             continue;
         }
-        if let Some(x_opt) = &p.x_opt {
+        if let (Some(x_opt), false) = (&p.x_opt, NON_UNIQUE_X.contains(&p.name)) {
             for (i, (&a, &b)) in sol.x.iter().zip(x_opt).enumerate() {
                 if (a - b).abs() > 1e-4 * b.abs().max(1.0) {
                     failures.push(format!("{}: x[{i}] = {a} vs {b}", p.name));

@@ -118,3 +118,49 @@ impl Lbfgs {
         (bm * DVector::from_column_slice(v)).as_slice().to_vec()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secant_equation_and_symmetry() {
+        // pairs from a convex quadratic with Hessian A = diag(1, 4, 9): y = A s
+        let a = [1.0, 4.0, 9.0];
+        let mut l = Lbfgs::new(3, 6);
+        let steps = [[1.0, 0.5, -0.2], [0.3, -1.0, 0.4], [-0.2, 0.1, 1.0]];
+        for s in &steps {
+            let y: Vec<f64> = s.iter().zip(&a).map(|(p, q)| p * q).collect();
+            assert!(l.update(s, &y));
+        }
+        // B reproduces the newest pair (secant equation)
+        let s = steps[2];
+        let bs = l.apply(&s);
+        for i in 0..3 {
+            assert!((bs[i] - a[i] * s[i]).abs() < 1e-10);
+        }
+        // and equals the explicit BFGS recursion from B0 = σI (σ = sᵀy/sᵀs of the newest pair)
+        let y2: Vec<f64> = s.iter().zip(&a).map(|(p, q)| p * q).collect();
+        let sigma = s.iter().zip(&y2).map(|(p, q)| p * q).sum::<f64>()
+            / s.iter().map(|p| p * p).sum::<f64>();
+        let mut bref = nalgebra::DMatrix::<f64>::identity(3, 3) * sigma;
+        for st in &steps {
+            let sv = nalgebra::DVector::from_column_slice(st);
+            let yv = nalgebra::DVector::from_iterator(3, st.iter().zip(&a).map(|(p, q)| p * q));
+            let bsv = &bref * &sv;
+            let sbs = sv.dot(&bsv);
+            bref = &bref - &bsv * bsv.transpose() / sbs + &yv * yv.transpose() / yv.dot(&sv);
+        }
+        let mut b = vec![0.0; 9];
+        l.dense(&mut b);
+        for i in 0..3 {
+            for j in 0..3 {
+                assert!((b[i * 3 + j] - bref[(i, j)]).abs() < 1e-9, "{i},{j}");
+                assert!((b[i * 3 + j] - b[j * 3 + i]).abs() < 1e-12);
+            }
+        }
+        // negative curvature is skipped
+        assert!(!l.update(&[1.0, 0.0, 0.0], &[-1.0, 0.0, 0.0]));
+        assert_eq!(l.len(), 3);
+    }
+}

@@ -26,6 +26,7 @@ pub(crate) fn run(
     eng.theta_min = 1e-4 * theta0.max(1.0);
     let mut last = IterInfo::default();
     let mut acceptable_count = 0usize;
+    let mut stalled_huge = 0usize;
     let start = *iter;
     loop {
         let (e0, _, du, co) = eng.errors(it, ev, 0.0);
@@ -59,8 +60,19 @@ pub(crate) fn run(
                 EngineStatus::MaxIter
             };
         }
-        if norm_inf(&it.w[..eng.p.n_curv()]) > opt.diverging_iterates_tol {
+        let xmax = norm_inf(&it.w[..eng.p.n_curv()]);
+        if xmax > opt.diverging_iterates_tol {
             return EngineStatus::Diverging;
+        }
+        // Iterates pinned at an enormous magnitude (roundoff stops progress before the
+        // threshold is crossed): also diverging.
+        if xmax > opt.diverging_iterates_tol.sqrt() && last.d_norm < 1e-8 * xmax {
+            stalled_huge += 1;
+            if stalled_huge >= 20 {
+                return EngineStatus::Diverging;
+            }
+        } else {
+            stalled_huge = 0;
         }
         if eng.update_mu(it, ev, e0) {
             eng.filter.reset();

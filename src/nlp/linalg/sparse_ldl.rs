@@ -116,17 +116,21 @@ impl SparseLdl {
             })
             .collect();
         let mut new_perm = Vec::with_capacity(n);
+        let mut placed = vec![false; n];
         for &p in &perm {
             if delayed[p] {
-                if pending[p] == 0 {
+                if pending[p] == 0 && !placed[p] {
+                    placed[p] = true;
                     new_perm.push(p);
                 }
             } else {
+                placed[p] = true;
                 new_perm.push(p);
                 for &q in &adj[p] {
-                    if delayed[q] {
+                    if delayed[q] && !placed[q] {
                         pending[q] -= 1;
                         if pending[q] == 0 {
+                            placed[q] = true;
                             new_perm.push(q);
                         }
                     }
