@@ -1,6 +1,8 @@
 //! Interior-point solver tests: small hand-written problems with published optima, invalid
 //! inputs, and (when present) the Hock–Schittkowski suite of `nodal::nlp::problems`.
 
+#![allow(clippy::needless_range_loop)]
+
 use approx::assert_relative_eq;
 use nodal::nlp::problems::{self, Expect};
 use nodal::nlp::{
@@ -225,7 +227,9 @@ fn hs071_dense_sparse_adaptive() {
         linear_solver: LinearSolver::Sparse,
         ..Options::default()
     };
-    check_hs071(&InteriorPoint::new(sparse).solve(&Hs071));
+    let sol = InteriorPoint::new(sparse).solve(&Hs071);
+    assert_eq!(sol.linear_solver, LinearSolver::Sparse);
+    check_hs071(&sol);
     let adaptive = Options {
         mu_strategy: MuStrategy::Adaptive,
         ..Options::default()
@@ -280,7 +284,7 @@ const NON_UNIQUE_X: &[&str] = &["hs009"];
 /// report).
 fn corrected_f_opt(name: &str, published: f64) -> f64 {
     match name {
-        "hs106" => 7049.248_020_5,
+        "hs106" => 7_049.248_020_5,
         _ => published,
     }
 }
@@ -374,6 +378,7 @@ fn optimal_control_sparse_matches_riccati() {
     };
     let sol = InteriorPoint::new(opt).solve(p.nlp.as_ref());
     assert_eq!(sol.status, Status::Solved);
+    assert_eq!(sol.linear_solver, LinearSolver::Sparse);
     let f_opt = p.f_opt.expect("has optimum");
     assert_relative_eq!(sol.objective, f_opt, max_relative = 1e-7);
     let x_opt = p.x_opt.expect("has x_opt");

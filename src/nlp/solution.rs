@@ -1,5 +1,6 @@
 //! What a solve returns: the point, the multipliers and a typed status.
 
+use crate::nlp::options::LinearSolver;
 use thiserror::Error;
 
 /// Which user callback produced a non-finite value.
@@ -139,6 +140,9 @@ pub struct Solution {
     pub mu: f64,
     /// How the solve ended.
     pub status: Status,
+    /// The factorization actually used for the KKT systems ([`LinearSolver::Dense`] or
+    /// [`LinearSolver::Sparse`]; `Auto` resolved, and `Dense` if the sparse analysis failed).
+    pub linear_solver: LinearSolver,
 }
 
 impl Solution {
@@ -155,6 +159,7 @@ impl Solution {
             iterations: 0,
             mu: f64::NAN,
             status: Status::InvalidProblem(reason),
+            linear_solver: LinearSolver::Dense,
         }
     }
 }

@@ -88,6 +88,11 @@ impl Kkt {
         })
     }
 
+    /// True for the sparse backend.
+    pub fn is_sparse(&self) -> bool {
+        matches!(self.backend, Backend::Sparse(_))
+    }
+
     /// Dimension `nw + m`.
     pub fn dim(&self) -> usize {
         self.nw + self.m

@@ -172,6 +172,11 @@ impl InteriorPoint {
         sol.iterations = iter;
         sol.mu = eng.mu;
         sol.dual_inf = dual_inf(nlp, &scaled, &sol);
+        sol.linear_solver = if eng.kkt.is_sparse() {
+            LinearSolver::Sparse
+        } else {
+            LinearSolver::Dense
+        };
         sol
     }
 
@@ -198,6 +203,7 @@ impl InteriorPoint {
             iterations: 0,
             mu: f64::NAN,
             status,
+            linear_solver: LinearSolver::Dense,
         }
     }
 }
