@@ -164,7 +164,11 @@ impl InteriorPoint {
             | EngineStatus::RestorationFailed
             | EngineStatus::Internal(_) => Status::RestorationFailed,
         };
-        let mut sol = self.failed(nlp, &scaled, &it.w[..n], status);
+        // IPOPT's honor_original_bounds: undo the bound relaxation in the returned point
+        let x: Vec<f64> = (0..n)
+            .map(|i| it.w[i].max(scaled.x_l[i]).min(scaled.x_u[i]))
+            .collect();
+        let mut sol = self.failed(nlp, &scaled, &x, status);
         sol.lambda = scaled.unscale_lambda(&it.y);
         let os = scaled.obj_scale;
         sol.z_l = it.zl[..n].iter().map(|z| z / os).collect();
