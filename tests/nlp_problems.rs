@@ -17,7 +17,9 @@
 
 use approx::assert_relative_eq;
 use nalgebra::{DMatrix, DVector};
-use nodal::nlp::problems::{all, by_name, optimal_control, Expect, TestProblem};
+use nodal::nlp::problems::{
+    all, by_name, optimal_control, optimal_control_nonlinear, Expect, TestProblem,
+};
 use nodal::nlp::Nlp;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -404,6 +406,10 @@ fn structures_and_bounds_are_consistent() {
         check_structure(tp.name, tp.nlp.as_ref());
     }
     check_structure("optimal_control(20)", optimal_control(20).nlp.as_ref());
+    check_structure(
+        "optimal_control_nonlinear(20)",
+        optimal_control_nonlinear(20).nlp.as_ref(),
+    );
 }
 
 #[test]
@@ -542,4 +548,132 @@ fn optimum_check_rejects_wrong_data() {
         by_name("hs071").unwrap().x_opt.unwrap(),
         Some(17.014_017_3)
     ));
+}
+
+/// Callbacks given slices of the wrong length must not panic (the `Nlp` contract).
+#[test]
+fn wrong_length_inputs_do_not_panic() {
+    let mut probs = all();
+    probs.push(optimal_control(5));
+    probs.push(optimal_control_nonlinear(5));
+    for tp in probs {
+        let p = tp.nlp.as_ref();
+        let (n, m) = (p.num_vars(), p.num_cons());
+        let nj = p.jacobian_structure().len();
+        let nh = p.hessian_structure().map_or(0, |s| s.len());
+        for len in [0, n / 2, n + 3] {
+            let x = vec![0.5; len];
+            assert!(
+                p.objective(&x).is_nan(),
+                "{}: objective of a wrong-length x",
+                tp.name
+            );
+            p.gradient(&x, &mut vec![0.0; len]);
+            p.constraints(&x, &mut vec![0.0; m / 2]);
+            p.jacobian_values(&x, &mut vec![0.0; nj / 2]);
+            p.hessian_values(&x, 1.0, &vec![1.0; m / 2], &mut vec![0.0; nh / 2]);
+            let (mut a, mut b, mut c, mut d) = (vec![0.0; len], vec![0.0; 1], vec![], vec![]);
+            p.bounds(&mut a, &mut b, &mut c, &mut d);
+            p.initial_point(&mut vec![0.0; len]);
+        }
+    }
+}
+
+#[test]
+fn nonlinear_control_derivatives_at_small_size() {
+    let tp = optimal_control_nonlinear(20);
+    let p = tp.nlp.as_ref();
+    assert_eq!((p.num_vars(), p.num_cons()), (40, 20));
+    let mut rng = ChaCha8Rng::seed_from_u64(11);
+    let x0 = start(p);
+    check_derivatives("optimal_control_nonlinear(20)", p, &x0, &mut rng);
+    let x1 = nearby(&x0, &mut rng);
+    check_derivatives("optimal_control_nonlinear(20)", p, &x1, &mut rng);
+    let xo = tp.x_opt.clone().expect("DDP converged");
+    check_derivatives("optimal_control_nonlinear(20)", p, &xo, &mut rng);
+}
+
+/// The DDP optimum of the nonlinear control problem satisfies, checked independently with
+/// dense linear algebra: feasibility, first-order stationarity `∇f + Jᵀλ = 0` with
+/// least-squares multipliers, and the second-order sufficient condition (the Hessian of the
+/// Lagrangian is positive definite on the null space of `J`: `P H P + JᵀJ` is positive
+/// definite, `P` the orthogonal projector onto that null space).
+#[test]
+fn nonlinear_control_optimum_is_a_strict_local_minimum() {
+    for n_steps in [20, 200] {
+        let tp = optimal_control_nonlinear(n_steps);
+        let p = tp.nlp.as_ref();
+        let (n, m) = (p.num_vars(), p.num_cons());
+        let z = tp.x_opt.clone().expect("DDP converged");
+        let f_opt = tp.f_opt.expect("DDP converged");
+        assert_relative_eq!(p.objective(&z), f_opt, max_relative = 1e-14);
+        assert!(cons(p, &z).iter().all(|v| v.abs() < 1e-13));
+        let gf = DVector::from_vec(grad(p, &z));
+        let j = jac_dense(p, &z);
+        let lam = j
+            .transpose()
+            .svd(true, true)
+            .solve(&(-&gf), 1e-14)
+            .expect("SVD solve");
+        let resid = (&gf + j.transpose() * &lam).amax();
+        assert!(
+            resid < 1e-9 * (1.0 + gf.amax()),
+            "n = {n_steps}: residual {resid:e}"
+        );
+        let h = hess_dense(p, &z, 1.0, lam.as_slice());
+        let jjt = &j * j.transpose();
+        let proj = DMatrix::identity(n, n)
+            - j.transpose() * jjt.lu().solve(&j).expect("J has full row rank");
+        let reduced = &proj * &h * &proj + j.transpose() * &j;
+        let min_eig = reduced.symmetric_eigen().eigenvalues.min();
+        assert!(min_eig > 0.0, "n = {n_steps}: min eigenvalue {min_eig:e}");
+        assert_eq!(m, n_steps);
+    }
+    // The benchmark size converges too.
+    let big = optimal_control_nonlinear(500);
+    assert!(big.nlp.num_vars() >= 1000);
+    let z = big.x_opt.expect("DDP converged at n = 500");
+    assert!(cons(big.nlp.as_ref(), &z).iter().all(|v| v.abs() < 1e-13));
+}
+
+/// An independent damped Newton method (Levenberg shift until Cholesky succeeds, Armijo
+/// backtracking) using the problems' exact Hessians: from the documented starts it reaches the
+/// global minimum of the unbounded Rosenbrock problems, not the spurious local one.
+#[test]
+fn rosenbrock_newton_reaches_the_global_minimum() {
+    for name in ["rosenbrock_2", "rosenbrock_10", "rosenbrock_100"] {
+        let tp = by_name(name).unwrap();
+        let p = tp.nlp.as_ref();
+        let n = p.num_vars();
+        let mut x = start(p);
+        for _ in 0..500 {
+            let g = DVector::from_vec(grad(p, &x));
+            if g.amax() < 1e-12 {
+                break;
+            }
+            let h = hess_dense(p, &x, 1.0, &[]);
+            let mut shift = 0.0;
+            let d = loop {
+                let hs = &h + DMatrix::identity(n, n) * shift;
+                if let Some(c) = hs.cholesky() {
+                    break -c.solve(&g);
+                }
+                shift = if shift == 0.0 { 1e-4 } else { shift * 10.0 };
+            };
+            let f = p.objective(&x);
+            let mut t = 1.0;
+            loop {
+                let xt: Vec<f64> = x.iter().zip(d.iter()).map(|(a, b)| a + t * b).collect();
+                if p.objective(&xt) <= f + 1e-4 * t * g.dot(&d) || t < 1e-12 {
+                    x = xt;
+                    break;
+                }
+                t *= 0.5;
+            }
+        }
+        assert!(p.objective(&x) < 1e-20, "{name}: f = {}", p.objective(&x));
+        for v in &x {
+            assert_relative_eq!(*v, 1.0, epsilon = 1e-9);
+        }
+    }
 }

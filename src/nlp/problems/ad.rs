@@ -53,6 +53,18 @@ impl Ad {
         }
     }
 
+    /// A NaN value with NaN derivatives, marking an invalid evaluation.
+    pub(crate) fn nan() -> Self {
+        Ad {
+            v: f64::NAN,
+            n: 0,
+            order: 0,
+            pattern: false,
+            g: [f64::NAN; MAXN],
+            h: [f64::NAN; MAXH],
+        }
+    }
+
     /// Variable number `i` of `n` (`n <= MAXN`) with value `v`, tracking derivatives up to
     /// `order`; `pattern` selects pattern mode.
     pub(crate) fn var(v: f64, i: usize, n: usize, order: u8, pattern: bool) -> Self {

@@ -97,6 +97,9 @@ impl Nlp for LqControl {
     }
     fn objective(&self, z: &[f64]) -> f64 {
         let n = self.n_steps;
+        if z.len() != 2 * n {
+            return f64::NAN;
+        }
         let mut f = 0.0;
         for k in 0..n {
             let x = self.state(z, k);

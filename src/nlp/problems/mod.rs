@@ -8,7 +8,9 @@
 //!   with an active upper bound and an analytic optimum.
 //! * Problems that are infeasible or unbounded, to test the solver's failure detection.
 //! * [`optimal_control`]: a discretized linear–quadratic optimal-control problem of any size,
-//!   banded and sparse, whose optimum is computed by a Riccati recursion.
+//!   banded and sparse, whose optimum is computed by a Riccati recursion, and
+//!   [`optimal_control_nonlinear`], its companion with cubic dynamics (optimum by differential
+//!   dynamic programming).
 //!
 //! Every problem supplies exact first and second derivatives: the small ones by the dense
 //! forward-mode automatic differentiation in `ad` (exact chain rules, no finite differences),
@@ -20,6 +22,7 @@ mod hs_021_048;
 mod hs_051_100;
 mod hs_106_118;
 mod lq_control;
+mod nl_control;
 mod pathological;
 mod rosenbrock;
 mod smooth;
@@ -27,6 +30,7 @@ mod smooth;
 use super::Nlp;
 
 pub use lq_control::optimal_control;
+pub use nl_control::optimal_control_nonlinear;
 
 /// What a correct solver should report on a [`TestProblem`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,11 +49,18 @@ pub struct TestProblem {
     pub name: &'static str,
     /// The problem itself, with exact derivatives.
     pub nlp: Box<dyn Nlp + Send + Sync>,
-    /// Published optimal objective value (`None` for infeasible or unbounded problems).
+    /// Optimal objective value: the published one, or for constructed problems the value of
+    /// an analytic derivation or a solver-independent direct method (`source` says which);
+    /// `None` for infeasible or unbounded problems.
     pub f_opt: Option<f64>,
-    /// Published optimal point (rounded as published), where known.
+    /// An optimal point (as published, i.e. rounded to about 7 digits, or computed), where
+    /// known. Some problems have several optimal points (hs008, hs009, hs108), so solver tests
+    /// should compare objective values and feasibility rather than points.
     pub x_opt: Option<Vec<f64>>,
-    /// IPOPT's iteration count from a published source, `None` if none was found.
+    /// IPOPT's iteration count (default options, from the given start) from a published log,
+    /// `None` if none was found. Known: HS071, 8 iterations (IPOPT log in the Pyomo
+    /// documentation, `doc/OnlineDocs/pyomo_modeling_components/Suffixes.rst`, warm-start
+    /// example, "Without Warmstart").
     pub ipopt_iters: Option<usize>,
     /// What a correct solver reports.
     pub expect: Expect,
@@ -76,9 +87,16 @@ impl TestProblem {
             source,
         }
     }
+
+    /// Record IPOPT's published iteration count.
+    pub(crate) fn with_ipopt_iters(mut self, iters: usize) -> Self {
+        self.ipopt_iters = Some(iters);
+        self
+    }
 }
 
-/// Every fixed-size problem of the collection (all but [`optimal_control`]), in a fixed order.
+/// Every fixed-size problem of the collection (all but [`optimal_control`] and
+/// [`optimal_control_nonlinear`]), in a fixed order.
 pub fn all() -> Vec<TestProblem> {
     let mut v = Vec::new();
     v.extend(hs_001_015::problems());

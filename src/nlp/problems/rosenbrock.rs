@@ -3,9 +3,11 @@
 //! * Chained form (`rosenbrock_n`): `f = Σ_{i<n-1} 100 (x_{i+1} - x_i²)² + (1 - x_i)²`, no
 //!   bounds; the global minimum is 0 at all ones. For `n >= 4` the chained form also has a
 //!   local minimum near `(-1, 1, …, 1)` (Kok & Sandrock 2009, "Locating and characterizing
-//!   the stationary points of the extended Rosenbrock function", Evol. Comput. 17(3)), so the
-//!   larger sizes start at `x_i = i/(n+1)` (the start of CUTEst's GENROSE), which leads to the
-//!   global minimum; `n = 2` uses the classical start `(-1.2, 1)`.
+//!   the stationary points of the extended Rosenbrock function", Evol. Comput. 17(3)); a
+//!   solver may legitimately stop there. The larger sizes start at `x_i = i/(n+1)` (the start
+//!   of CUTEst's GENROSE, all coordinates in (0, 1)) rather than at `(-1.2, 1, -1.2, …)`;
+//!   `n = 2` uses the classical start `(-1.2, 1)`. From these starts a damped Newton method
+//!   reaches the global minimum (`tests/nlp_problems.rs`).
 //! * Extended (pairwise) form with an active bound (`rosenbrock_bounded_n`): `n/2` independent
 //!   pairs `100 (x_{2k+1} - x_{2k}²)² + (1 - x_{2k})²` (Moré, Garbow & Hillstrom 1981,
 //!   problem 21) with upper bounds `x_{2k} <= 1/2`. Derivation of the optimum: for fixed
@@ -50,6 +52,9 @@ impl Nlp for Rosenbrock {
         }
     }
     fn objective(&self, x: &[f64]) -> f64 {
+        if x.len() != self.n {
+            return f64::NAN;
+        }
         let mut f = 0.0;
         for &i in &self.terms {
             if self.term_ok(i, x) {

@@ -90,27 +90,34 @@ impl AdNlp {
         }
     }
 
+    /// The point as AD variables; empty (so evaluations give NaN) if its length is wrong.
     fn lift(&self, x: &[f64], order: u8) -> Vec<Ad> {
+        if x.len() != self.n {
+            return Vec::new();
+        }
         x.iter()
-            .take(self.n)
             .enumerate()
             .map(|(i, &v)| Ad::var(v, i, self.n, order, false))
             .collect()
     }
 
+    /// Constraint values; NaN if `x` has the wrong length (the callbacks must not panic).
     fn cons(&self, x: &[Ad]) -> Vec<Ad> {
-        let mut g = vec![Ad::cst(0.0); self.m];
         if x.len() == self.n {
+            let mut g = vec![Ad::cst(0.0); self.m];
             (self.def.g)(x, &mut g);
+            g
+        } else {
+            vec![Ad::nan(); self.m]
         }
-        g
     }
 
+    /// Objective; NaN if `x` has the wrong length (the callbacks must not panic).
     fn obj(&self, x: &[Ad]) -> Ad {
         if x.len() == self.n {
             (self.def.f)(x)
         } else {
-            Ad::cst(f64::NAN)
+            Ad::nan()
         }
     }
 }
