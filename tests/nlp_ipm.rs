@@ -554,3 +554,27 @@ fn observer_sees_every_iteration() {
     assert!(log.iter().enumerate().all(|(k, e)| e.0 == k));
     assert!(log.last().is_some_and(|e| e.1 < 1e-8 && e.2 < 1e-8));
 }
+
+#[test]
+fn nonlinear_optimal_control_sparse_and_dense_agree_with_ddp() {
+    // the dense path is O(N³) per factorization, so it gets the smaller instance
+    for (ls, n_steps) in [(LinearSolver::Sparse, 300), (LinearSolver::Dense, 60)] {
+        let p = problems::optimal_control_nonlinear(n_steps);
+        let f_opt = p.f_opt.expect("has optimum");
+        let opt = Options {
+            linear_solver: ls,
+            ..Options::default()
+        };
+        let sol = InteriorPoint::new(opt).solve(p.nlp.as_ref());
+        assert_eq!(sol.status, Status::Solved, "{ls:?}");
+        assert_eq!(sol.linear_solver, ls);
+        assert_relative_eq!(sol.objective, f_opt, max_relative = 1e-6);
+        let x_opt = p.x_opt.expect("has x_opt");
+        for (a, b) in sol.x.iter().zip(&x_opt) {
+            assert!(
+                (a - b).abs() < 1e-5 * b.abs().max(1.0),
+                "{ls:?}: {a} vs {b}"
+            );
+        }
+    }
+}
