@@ -578,3 +578,67 @@ fn nonlinear_optimal_control_sparse_and_dense_agree_with_ddp() {
         }
     }
 }
+
+/// Wächter & Biegler (2000), "Failure of global convergence for a class of interior point
+/// methods for nonlinear programming", Math. Prog. 88: min x1 s.t. x1² − x2 − 1 = 0,
+/// x1 − x3 − 1/2 = 0, x2, x3 ≥ 0 from (−2, 1, 1). Line-search IPMs without a restoration
+/// phase stall here; x* = (1, 0, 1/2), f* = 1.
+struct WaechterBiegler;
+impl Nlp for WaechterBiegler {
+    fn num_vars(&self) -> usize {
+        3
+    }
+    fn num_cons(&self) -> usize {
+        2
+    }
+    fn bounds(&self, xl: &mut [f64], xu: &mut [f64], gl: &mut [f64], gu: &mut [f64]) {
+        xl.copy_from_slice(&[f64::NEG_INFINITY, 0.0, 0.0]);
+        xu.fill(f64::INFINITY);
+        gl.fill(0.0);
+        gu.fill(0.0);
+    }
+    fn initial_point(&self, x: &mut [f64]) {
+        x.copy_from_slice(&[-2.0, 1.0, 1.0]);
+    }
+    fn objective(&self, x: &[f64]) -> f64 {
+        x[0]
+    }
+    fn gradient(&self, _x: &[f64], g: &mut [f64]) {
+        g.copy_from_slice(&[1.0, 0.0, 0.0]);
+    }
+    fn constraints(&self, x: &[f64], g: &mut [f64]) {
+        g[0] = x[0] * x[0] - x[1] - 1.0;
+        g[1] = x[0] - x[2] - 0.5;
+    }
+    fn jacobian_structure(&self) -> Vec<(usize, usize)> {
+        vec![(0, 0), (0, 1), (1, 0), (1, 2)]
+    }
+    fn jacobian_values(&self, x: &[f64], v: &mut [f64]) {
+        v.copy_from_slice(&[2.0 * x[0], -1.0, 1.0, -1.0]);
+    }
+    fn hessian_structure(&self) -> Option<Vec<(usize, usize)>> {
+        Some(vec![(0, 0)])
+    }
+    fn hessian_values(&self, _x: &[f64], _s: f64, l: &[f64], v: &mut [f64]) {
+        v[0] = 2.0 * l[0];
+    }
+}
+
+/// The restoration phase is entered, returns to the regular phase (twice), and finally
+/// converges to (−1, 0, 0): a local minimizer of the ℓ₁ infeasibility subject to the bounds
+/// (moving x1 right from −1 makes |c1| grow by 2δ while |c2| shrinks by δ). The solver
+/// reports this as `LocallyInfeasible` — a known limitation of line-search methods with a
+/// restoration phase on this example; the test pins the behaviour down.
+#[test]
+fn waechter_biegler_example_exercises_restoration() {
+    let mut trace: Vec<bool> = Vec::new();
+    let sol = InteriorPoint::default()
+        .solve_with_observer(&WaechterBiegler, &mut |i: &nodal::nlp::IterInfo| {
+            trace.push(i.restoration)
+        });
+    let returns = trace.windows(2).filter(|w| w[0] && !w[1]).count();
+    assert!(returns >= 1, "restoration never returned: {trace:?}");
+    assert_eq!(sol.status, Status::LocallyInfeasible, "{sol:?}");
+    assert!((sol.x[0] + 1.0).abs() < 1e-6 && sol.x[1].abs() < 1e-6 && sol.x[2].abs() < 1e-6);
+    assert_relative_eq!(sol.constr_viol, 1.5, max_relative = 1e-6);
+}
