@@ -642,3 +642,41 @@ fn waechter_biegler_example_exercises_restoration() {
     assert!((sol.x[0] + 1.0).abs() < 1e-6 && sol.x[1].abs() < 1e-6 && sol.x[2].abs() < 1e-6);
     assert_relative_eq!(sol.constr_viol, 1.5, max_relative = 1e-6);
 }
+
+/// HS071 without second derivatives: `hessian_structure()` keeps the trait default `None`.
+struct Hs071NoHessian;
+impl Nlp for Hs071NoHessian {
+    fn num_vars(&self) -> usize {
+        4
+    }
+    fn num_cons(&self) -> usize {
+        2
+    }
+    fn bounds(&self, xl: &mut [f64], xu: &mut [f64], gl: &mut [f64], gu: &mut [f64]) {
+        Hs071.bounds(xl, xu, gl, gu)
+    }
+    fn initial_point(&self, x: &mut [f64]) {
+        Hs071.initial_point(x)
+    }
+    fn objective(&self, x: &[f64]) -> f64 {
+        Hs071.objective(x)
+    }
+    fn gradient(&self, x: &[f64], g: &mut [f64]) {
+        Hs071.gradient(x, g)
+    }
+    fn constraints(&self, x: &[f64], g: &mut [f64]) {
+        Hs071.constraints(x, g)
+    }
+    fn jacobian_structure(&self) -> Vec<(usize, usize)> {
+        Hs071.jacobian_structure()
+    }
+    fn jacobian_values(&self, x: &[f64], v: &mut [f64]) {
+        Hs071.jacobian_values(x, v)
+    }
+}
+
+#[test]
+fn missing_hessian_falls_back_to_limited_memory() {
+    // default options ask for the exact Hessian; the problem has none
+    check_hs071(&InteriorPoint::default().solve(&Hs071NoHessian));
+}
