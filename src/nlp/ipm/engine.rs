@@ -6,15 +6,12 @@
 use super::filter::Filter;
 use super::inner::Inner;
 use super::kkt::Kkt;
-use super::mu;
 use crate::nlp::lbfgs::Lbfgs;
 use crate::nlp::observer::{IterInfo, Observer};
 use crate::nlp::options::{HessianApproximation, LinearSolver, MuStrategy, Options};
 
 /// s_max of the scaled optimality error (IPOPT eq. 5).
 const S_MAX: f64 = 100.0;
-/// κ_Σ of the bound-multiplier safeguard (IPOPT eq. 16).
-const KAPPA_SIGMA: f64 = 1e10;
 
 /// Primal–dual iterate: `w`, constraint multipliers `y`, bound multipliers `zl`, `zu`
 /// (zero where the bound is infinite).
@@ -79,7 +76,7 @@ pub(crate) struct Engine<'a> {
     pub theta_min: f64,
     pub adaptive: bool,
     pub restoration: bool,
-    kkt_err_hist: Vec<f64>,
+    pub kkt_err_hist: Vec<f64>,
 }
 
 /// Max norm.
@@ -419,135 +416,6 @@ impl<'a> Engine<'a> {
         }
         let dy = rhs.split_off(self.n);
         Some((rhs, dy))
-    }
-
-    /// Bound-multiplier steps from the primal step.
-    pub fn dz(&self, it: &Iterate, dw: &[f64]) -> (Vec<f64>, Vec<f64>) {
-        let (sl, su) = self.slacks(&it.w);
-        let mu = self.mu;
-        let mut dzl = vec![0.0; self.n];
-        let mut dzu = vec![0.0; self.n];
-        for i in 0..self.n {
-            if self.hl[i] {
-                dzl[i] = mu / sl[i] - it.zl[i] - it.zl[i] / sl[i] * dw[i];
-            }
-            if self.hu[i] {
-                dzu[i] = mu / su[i] - it.zu[i] + it.zu[i] / su[i] * dw[i];
-            }
-        }
-        (dzl, dzu)
-    }
-
-    /// Largest α ∈ (0, 1] keeping `w + α dw` a fraction τ away from the bounds.
-    pub fn max_step_primal(&self, w: &[f64], dw: &[f64]) -> f64 {
-        let (sl, su) = self.slacks(w);
-        let mut a = 1.0f64;
-        for i in 0..self.n {
-            if self.hl[i] && dw[i] < 0.0 {
-                a = a.min(-self.tau * sl[i] / dw[i]);
-            }
-            if self.hu[i] && dw[i] > 0.0 {
-                a = a.min(self.tau * su[i] / dw[i]);
-            }
-        }
-        a
-    }
-
-    /// Largest α ∈ (0, 1] keeping the bound multipliers positive by the fraction τ.
-    pub fn max_step_dual(&self, it: &Iterate, dzl: &[f64], dzu: &[f64]) -> f64 {
-        let mut a = 1.0f64;
-        for i in 0..self.n {
-            if self.hl[i] && dzl[i] < 0.0 {
-                a = a.min(-self.tau * it.zl[i] / dzl[i]);
-            }
-            if self.hu[i] && dzu[i] < 0.0 {
-                a = a.min(-self.tau * it.zu[i] / dzu[i]);
-            }
-        }
-        a
-    }
-
-    /// Keeps `z_i s_i` within `[μ/κ_Σ, κ_Σ μ]` (IPOPT eq. 16).
-    pub fn safeguard_z(&self, it: &mut Iterate) {
-        let (sl, su) = self.slacks(&it.w);
-        let mu = self.mu;
-        for i in 0..self.n {
-            if self.hl[i] {
-                it.zl[i] = it.zl[i]
-                    .min(KAPPA_SIGMA * mu / sl[i])
-                    .max(mu / (KAPPA_SIGMA * sl[i]));
-            }
-            if self.hu[i] {
-                it.zu[i] = it.zu[i]
-                    .min(KAPPA_SIGMA * mu / su[i])
-                    .max(mu / (KAPPA_SIGMA * su[i]));
-            }
-        }
-    }
-
-    /// Complementarity products `s_i z_i` over the finite bounds.
-    pub fn products(&self, it: &Iterate) -> Vec<f64> {
-        let (sl, su) = self.slacks(&it.w);
-        let mut p = Vec::new();
-        for i in 0..self.n {
-            if self.hl[i] {
-                p.push(sl[i] * it.zl[i]);
-            }
-            if self.hu[i] {
-                p.push(su[i] * it.zu[i]);
-            }
-        }
-        p
-    }
-
-    /// Updates μ at the start of an iteration. Returns true if μ changed (the filter is then
-    /// reset by the caller).
-    pub fn update_mu(&mut self, it: &Iterate, ev: &Evals, e0: f64) -> bool {
-        if self.adaptive {
-            // free mode: LOQO; fall back to monotone when the KKT error stalls
-            // (IPOPT: adaptive_mu_kkterror_red_iters = 4, red_fact = 0.9999)
-            self.kkt_err_hist.push(e0);
-            if self.kkt_err_hist.len() > 5 {
-                self.kkt_err_hist.remove(0);
-            }
-            if self.kkt_err_hist.len() == 5 {
-                let prev = self.kkt_err_hist[..4].iter().cloned().fold(0.0, f64::max);
-                if e0 > 0.9999 * prev {
-                    let p = self.products(it);
-                    let avg = if p.is_empty() {
-                        self.mu
-                    } else {
-                        p.iter().sum::<f64>() / p.len() as f64
-                    };
-                    self.adaptive = false;
-                    self.mu = (0.8 * avg).max(mu::monotone_next(0.0, self.opt));
-                    self.tau = self.opt.tau_min.max(1.0 - self.mu);
-                    return true;
-                }
-            }
-            match mu::loqo(&self.products(it), self.opt) {
-                Some(m) => {
-                    let floor = mu::monotone_next(0.0, self.opt);
-                    self.mu = m.max(floor);
-                    self.tau = self.opt.tau_min.max(1.0 - self.mu);
-                    true
-                }
-                None => false,
-            }
-        } else {
-            let mut changed = false;
-            let floor = mu::monotone_next(0.0, self.opt);
-            loop {
-                let (emu, ..) = self.errors(it, ev, self.mu);
-                if emu > self.opt.barrier_tol_factor * self.mu || self.mu <= floor {
-                    break;
-                }
-                self.mu = mu::monotone_next(self.mu, self.opt);
-                self.tau = self.opt.tau_min.max(1.0 - self.mu);
-                changed = true;
-            }
-            changed
-        }
     }
 
     /// L-BFGS pair after an accepted step.

@@ -4,7 +4,8 @@
 //! Structure: `inner` (slacks, scaling, the internal problem form), `validate` (typed input
 //! checks), `kkt` (assembly, inertia correction), `engine` (iterate algebra, μ, errors),
 //! `line_search` (filter + second-order corrections), `restoration` (feasibility restoration),
-//! `driver` (the outer loop), `filter`, `mu`.
+//! `driver` (the outer loop), `step` (multiplier steps, fraction to the boundary), `filter`,
+//! `mu` (barrier updates).
 
 mod driver;
 mod engine;
@@ -14,6 +15,7 @@ mod kkt;
 mod line_search;
 mod mu;
 mod restoration;
+mod step;
 mod validate;
 
 use crate::nlp::observer::{NoObserver, Observer};

@@ -2,6 +2,8 @@
 
 pub mod dense_ldl;
 pub mod sparse_ldl;
+#[cfg(test)]
+mod tests;
 
 pub use dense_ldl::DenseLdl;
 pub use sparse_ldl::SparseLdl;
