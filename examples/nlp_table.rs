@@ -6,6 +6,7 @@
 //! cargo run --release --example nlp_table                 # exact Hessian (default options)
 //! cargo run --release --example nlp_table -- lbfgs        # limited-memory Hessian
 //! cargo run --release --example nlp_table -- adaptive     # adaptive (LOQO) μ
+//! cargo run --release --example nlp_table -- sparse       # sparse LDLᵀ for every KKT system
 //! cargo run --release --example nlp_table -- verbose NAME # iteration log of one problem
 //! ```
 
@@ -31,6 +32,9 @@ fn main() {
     let mut opt = Options::default();
     if args.iter().any(|a| a == "lbfgs") {
         opt.hessian_approximation = HessianApproximation::LimitedMemory;
+    }
+    if args.iter().any(|a| a == "sparse") {
+        opt.linear_solver = nodal::nlp::LinearSolver::Sparse;
     }
     if args.iter().any(|a| a == "adaptive") {
         opt.mu_strategy = MuStrategy::Adaptive;

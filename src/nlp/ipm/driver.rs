@@ -64,9 +64,10 @@ pub(crate) fn run(
         if xmax > opt.diverging_iterates_tol {
             return EngineStatus::Diverging;
         }
-        // Iterates pinned at an enormous magnitude (roundoff stops progress before the
-        // threshold is crossed): also diverging.
-        if xmax > opt.diverging_iterates_tol.sqrt() && last.d_norm < 1e-8 * xmax {
+        // Iterates pinned at an enormous magnitude (roundoff or the filter's θ_max stop
+        // progress before the threshold is crossed; steps α‖d‖ below 1e-8‖x‖∞ for 20
+        // iterations): also diverging.
+        if xmax > opt.diverging_iterates_tol.sqrt() && last.alpha_pr * last.d_norm < 1e-8 * xmax {
             stalled_huge += 1;
             if stalled_huge >= 20 {
                 return EngineStatus::Diverging;
