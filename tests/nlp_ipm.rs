@@ -680,3 +680,98 @@ fn missing_hessian_falls_back_to_limited_memory() {
     // default options ask for the exact Hessian; the problem has none
     check_hs071(&InteriorPoint::default().solve(&Hs071NoHessian));
 }
+
+/// Edge cases: no variables at all; HS071 with x0 fixed at its optimal value 1 (x_l = x_u)
+/// plus a structurally empty, always-satisfied constraint row.
+struct Edge {
+    empty: bool,
+}
+impl Nlp for Edge {
+    fn num_vars(&self) -> usize {
+        if self.empty {
+            0
+        } else {
+            4
+        }
+    }
+    fn num_cons(&self) -> usize {
+        if self.empty {
+            0
+        } else {
+            3
+        }
+    }
+    fn bounds(&self, xl: &mut [f64], xu: &mut [f64], gl: &mut [f64], gu: &mut [f64]) {
+        if self.empty {
+            return;
+        }
+        Hs071.bounds(xl, xu, &mut gl[..2], &mut gu[..2]);
+        xu[0] = 1.0;
+        gl[2] = -1.0;
+        gu[2] = 1.0;
+    }
+    fn initial_point(&self, x: &mut [f64]) {
+        if !self.empty {
+            Hs071.initial_point(x)
+        }
+    }
+    fn objective(&self, x: &[f64]) -> f64 {
+        if self.empty {
+            0.0
+        } else {
+            Hs071.objective(x)
+        }
+    }
+    fn gradient(&self, x: &[f64], g: &mut [f64]) {
+        if !self.empty {
+            Hs071.gradient(x, g)
+        }
+    }
+    fn constraints(&self, x: &[f64], g: &mut [f64]) {
+        if !self.empty {
+            Hs071.constraints(x, &mut g[..2]);
+            g[2] = 0.0;
+        }
+    }
+    fn jacobian_structure(&self) -> Vec<(usize, usize)> {
+        if self.empty {
+            Vec::new()
+        } else {
+            Hs071.jacobian_structure()
+        }
+    }
+    fn jacobian_values(&self, x: &[f64], v: &mut [f64]) {
+        if !self.empty {
+            Hs071.jacobian_values(x, v)
+        }
+    }
+    fn hessian_structure(&self) -> Option<Vec<(usize, usize)>> {
+        if self.empty {
+            Some(Vec::new())
+        } else {
+            Hs071.hessian_structure()
+        }
+    }
+    fn hessian_values(&self, x: &[f64], s: f64, l: &[f64], v: &mut [f64]) {
+        if !self.empty {
+            Hs071.hessian_values(x, s, &l[..2], v)
+        }
+    }
+}
+
+#[test]
+fn edge_cases_do_not_panic_and_solve() {
+    let sol = InteriorPoint::default().solve(&Edge { empty: true });
+    assert_eq!(sol.status, Status::Solved);
+    assert!(sol.x.is_empty() && sol.objective == 0.0);
+    for ls in [LinearSolver::Dense, LinearSolver::Sparse] {
+        let opt = Options {
+            linear_solver: ls,
+            ..Options::default()
+        };
+        let sol = InteriorPoint::new(opt).solve(&Edge { empty: false });
+        assert_eq!(sol.status, Status::Solved, "{ls:?}: {sol:?}");
+        assert_relative_eq!(sol.objective, 17.014_017_3, max_relative = 1e-7);
+        assert_eq!(sol.x[0], 1.0);
+    }
+}
