@@ -10,6 +10,8 @@ use crate::nlp::lbfgs::Lbfgs;
 use crate::nlp::observer::{IterInfo, Observer};
 use crate::nlp::options::{HessianApproximation, LinearSolver, MuStrategy, Options};
 
+/// Largest acceptable relative residual of a sparse Newton-step solve (after refinement).
+const SOLVE_TOL: f64 = 1e-4;
 /// s_max of the scaled optimality error (IPOPT eq. 5).
 const S_MAX: f64 = 100.0;
 
@@ -386,12 +388,20 @@ impl<'a> Engine<'a> {
         let hess = std::mem::take(&mut self.hess);
         self.kkt.set_values(&hess, &diag, &ev.jac);
         self.hess = hess;
-        let dw_reg = self.kkt.factor_corrected(mu)?;
+        let mut dw_reg = self.kkt.factor_corrected(mu)?;
         let gphi = self.barrier_grad(&it.w, &ev.grad, mu);
         let mut rhs_w = gphi;
         self.jt_y(&ev.jac, &it.y, &mut rhs_w);
         rhs_w.iter_mut().for_each(|v| *v = -*v);
-        let (dw, dy) = self.solve_with(&rhs_w, &ev.c)?;
+        // sparse path: an inaccurate solve (a tiny pivot of the unpivoted LDLᵀ) is treated
+        // like wrong inertia, with more regularization; the dense Bunch–Kaufman
+        // factorization is backward stable and needs no such check
+        let (dw, dy) = loop {
+            match self.solve_checked(&rhs_w, &ev.c) {
+                Some((dw, dy, res)) if res <= SOLVE_TOL || !self.kkt.is_sparse() => break (dw, dy),
+                _ => dw_reg = self.kkt.factor_stronger()?,
+            }
+        };
         let (dzl, dzu) = self.dz(it, &dw);
         Some((
             Direction {
@@ -407,15 +417,20 @@ impl<'a> Engine<'a> {
 
     /// Solves the factorized KKT system with right-hand side `[rhs_w; −c]`.
     pub fn solve_with(&mut self, rhs_w: &[f64], c: &[f64]) -> Option<(Vec<f64>, Vec<f64>)> {
+        self.solve_checked(rhs_w, c).map(|(dw, dy, _)| (dw, dy))
+    }
+
+    /// As [`Engine::solve_with`], also returning the relative residual of the solve.
+    pub fn solve_checked(&mut self, rhs_w: &[f64], c: &[f64]) -> Option<(Vec<f64>, Vec<f64>, f64)> {
         let mut rhs = Vec::with_capacity(self.n + self.m);
         rhs.extend_from_slice(rhs_w);
         rhs.extend(c.iter().map(|v| -v));
-        self.kkt.solve(&mut rhs);
+        let res = self.kkt.solve(&mut rhs);
         if rhs.iter().any(|v| !v.is_finite()) {
             return None;
         }
         let dy = rhs.split_off(self.n);
-        Some((rhs, dy))
+        Some((rhs, dy, res))
     }
 
     /// L-BFGS pair after an accepted step.

@@ -43,6 +43,8 @@ pub(crate) struct Kkt {
     pub delta_w_last: f64,
     /// True if the last factorization needed δ_c > 0.
     pub regularized_c: bool,
+    /// (δ_w, δ_c) of the current factorization.
+    current: (f64, f64),
 }
 
 impl Kkt {
@@ -85,6 +87,7 @@ impl Kkt {
             backend,
             delta_w_last: 0.0,
             regularized_c: false,
+            current: (0.0, 0.0),
         })
     }
 
@@ -107,6 +110,7 @@ impl Kkt {
     }
 
     fn factor(&mut self, dw: f64, dc: f64) -> Inertia {
+        self.current = (dw, dc);
         let (nh, nw, nj) = (self.nh, self.nw, self.nj);
         for i in 0..nw {
             self.vals[nh + i] = self.base_diag[i] + dw;
@@ -194,6 +198,25 @@ impl Kkt {
         }
     }
 
+    /// Refactorizes with a larger δ_w (at least δ̄_w⁰, else κ̄_w⁺ times the current one) after
+    /// a solve came back inaccurate, e.g. from a tiny unpivoted sparse pivot. Returns the new
+    /// δ_w, or `None` beyond δ_w^max.
+    pub fn factor_stronger(&mut self) -> Option<f64> {
+        let (dw0, dc) = self.current;
+        let mut dw = (KW_PLUS_BAR * dw0).max(DW0);
+        loop {
+            if dw > DW_MAX {
+                return None;
+            }
+            let i = self.factor(dw, dc);
+            if self.correct(i) {
+                self.delta_w_last = dw;
+                return Some(dw);
+            }
+            dw *= KW_PLUS;
+        }
+    }
+
     /// Factorizes as is (no correction); used for the least-squares multiplier estimate.
     /// Returns false if the matrix is singular.
     pub fn factor_plain(&mut self) -> bool {
@@ -220,26 +243,33 @@ impl Kkt {
         }
     }
 
-    /// Solves `K x = b` in place with up to 3 steps of iterative refinement.
-    pub fn solve(&mut self, b: &mut [f64]) {
+    /// Solves `K x = b` in place with up to 3 steps of iterative refinement; returns the final
+    /// relative residual ‖b − Kx‖∞ / ‖b‖∞ (NaN-safe: non-finite counts as +∞).
+    pub fn solve(&mut self, b: &mut [f64]) -> f64 {
         let rhs = b.to_vec();
         self.raw_solve(b);
         let bnorm = rhs.iter().fold(0.0f64, |a, v| a.max(v.abs())).max(1e-300);
         let mut r = vec![0.0; b.len()];
-        for _ in 0..3 {
+        let mut step = 0;
+        loop {
             self.multiply(b, &mut r);
             let mut rmax = 0.0f64;
             for k in 0..r.len() {
                 r[k] = rhs[k] - r[k];
                 rmax = rmax.max(r[k].abs());
             }
-            if !(rmax > 1e-12 * bnorm) {
-                break;
+            let rel = rmax / bnorm;
+            if !rel.is_finite() {
+                return f64::INFINITY;
+            }
+            if rel <= 1e-12 || step == 3 {
+                return rel;
             }
             self.raw_solve(&mut r);
             for k in 0..r.len() {
                 b[k] += r[k];
             }
+            step += 1;
         }
     }
 }
