@@ -775,3 +775,78 @@ fn edge_cases_do_not_panic_and_solve() {
         assert_eq!(sol.x[0], 1.0);
     }
 }
+
+/// `optimal_control` with the control cost removed: the controls have no curvature (no
+/// Hessian diagonal entry) and no bounds. Then x_1 = 0 is reachable in one step and
+/// f* = h·x_0² = T/N exactly (T = 2, x_0 = 1).
+struct FreeControls(Box<dyn Nlp + Send + Sync>);
+impl Nlp for FreeControls {
+    fn num_vars(&self) -> usize {
+        self.0.num_vars()
+    }
+    fn num_cons(&self) -> usize {
+        self.0.num_cons()
+    }
+    fn bounds(&self, xl: &mut [f64], xu: &mut [f64], gl: &mut [f64], gu: &mut [f64]) {
+        self.0.bounds(xl, xu, gl, gu);
+    }
+    fn initial_point(&self, x: &mut [f64]) {
+        self.0.initial_point(x)
+    }
+    fn objective(&self, x: &[f64]) -> f64 {
+        let mut y = x.to_vec();
+        y.iter_mut().step_by(2).for_each(|v| *v = 0.0);
+        self.0.objective(&y)
+    }
+    fn gradient(&self, x: &[f64], g: &mut [f64]) {
+        self.0.gradient(x, g);
+        g.iter_mut().step_by(2).for_each(|v| *v = 0.0);
+    }
+    fn constraints(&self, x: &[f64], g: &mut [f64]) {
+        self.0.constraints(x, g)
+    }
+    fn jacobian_structure(&self) -> Vec<(usize, usize)> {
+        self.0.jacobian_structure()
+    }
+    fn jacobian_values(&self, x: &[f64], v: &mut [f64]) {
+        self.0.jacobian_values(x, v)
+    }
+    fn hessian_structure(&self) -> Option<Vec<(usize, usize)>> {
+        // the base problem's Hessian is the diagonal (i, i), i = 0..n; keep the states only
+        Some(
+            self.0
+                .hessian_structure()?
+                .into_iter()
+                .filter(|e| e.0 % 2 == 1)
+                .collect(),
+        )
+    }
+    fn hessian_values(&self, x: &[f64], s: f64, l: &[f64], v: &mut [f64]) {
+        let mut full = vec![0.0; 2 * v.len()];
+        self.0.hessian_values(x, s, l, &mut full);
+        for (k, w) in v.iter_mut().enumerate() {
+            *w = full[2 * k + 1];
+        }
+    }
+}
+
+#[test]
+fn zero_curvature_variables_on_the_sparse_path() {
+    for n_steps in [100usize, 2000] {
+        let p = FreeControls(problems::optimal_control(n_steps).nlp);
+        let mut max_reg: f64 = 0.0;
+        let opt = Options {
+            linear_solver: LinearSolver::Sparse,
+            ..Options::default()
+        };
+        let sol = InteriorPoint::new(opt)
+            .solve_with_observer(&p, &mut |i: &nodal::nlp::IterInfo| {
+                max_reg = max_reg.max(i.regularization)
+            });
+        assert_eq!(sol.status, Status::Solved);
+        assert_relative_eq!(sol.objective, 2.0 / n_steps as f64, max_relative = 1e-10);
+        // the order puts each control after its constraint row: exact Newton, no δ_w
+        assert_eq!(max_reg, 0.0);
+        assert_eq!(sol.iterations, 1);
+    }
+}

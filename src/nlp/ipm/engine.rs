@@ -122,7 +122,8 @@ impl<'a> Engine<'a> {
             LinearSolver::Sparse => true,
             LinearSolver::Auto => dim > opt.dense_max_dim,
         };
-        let kkt = Kkt::new(n, m, (&hr, &hc), p.jac_pattern(), sparse)?;
+        let bounded: Vec<bool> = (0..n).map(|i| hl[i] || hu[i]).collect();
+        let kkt = Kkt::new(n, m, (&hr, &hc), p.jac_pattern(), &bounded, sparse)?;
         let lbfgs = if exact {
             None
         } else {

@@ -9,7 +9,7 @@
 //! (faer LDLᵀ), with IPOPT's inertia correction (Wächter & Biegler 2006, Algorithm IC) and
 //! iterative refinement of the solves.
 
-use crate::nlp::linalg::{DenseLdl, Inertia, SparseLdl};
+use crate::nlp::linalg::{DenseLdl, Inertia, NodeKind, SparseLdl};
 
 /// Pivots below this times max|K| count as zero eigenvalues.
 const ZERO_TOL: f64 = 1e-18;
@@ -48,12 +48,14 @@ pub(crate) struct Kkt {
 }
 
 impl Kkt {
-    /// Sets up the pattern: Hessian `(hr, hc)` (lower, over w), Jacobian `(jr, jc)`.
+    /// Sets up the pattern: Hessian `(hr, hc)` (lower, over w), Jacobian `(jr, jc)`;
+    /// `bounded[i]` says whether `w_i` has a finite bound (so Σ_ii > 0).
     pub fn new(
         nw: usize,
         m: usize,
         (hr, hc): (&[usize], &[usize]),
         (jr, jc): (&[usize], &[usize]),
+        bounded: &[bool],
         sparse: bool,
     ) -> Result<Self, String> {
         let (nh, nj) = (hr.len(), jr.len());
@@ -69,8 +71,24 @@ impl Kkt {
         cols.extend(nw..nw + m);
         let dim = nw + m;
         let backend = if sparse {
-            let delayed: Vec<bool> = (0..dim).map(|i| i >= nw).collect();
-            Backend::Sparse(Box::new(SparseLdl::analyze(dim, &rows, &cols, &delayed)?))
+            let mut has_diag = vec![false; nw];
+            for k in 0..nh {
+                if hr[k] == hc[k] {
+                    has_diag[hr[k]] = true;
+                }
+            }
+            let kind: Vec<NodeKind> = (0..dim)
+                .map(|i| {
+                    if i >= nw {
+                        NodeKind::Constraint
+                    } else if !has_diag[i] && !bounded[i] {
+                        NodeKind::ZeroVariable
+                    } else {
+                        NodeKind::Variable
+                    }
+                })
+                .collect();
+            Backend::Sparse(Box::new(SparseLdl::analyze(dim, &rows, &cols, &kind)?))
         } else {
             Backend::Dense(None, vec![0.0; dim * dim])
         };

@@ -6,7 +6,7 @@ pub mod sparse_ldl;
 mod tests;
 
 pub use dense_ldl::DenseLdl;
-pub use sparse_ldl::SparseLdl;
+pub use sparse_ldl::{NodeKind, SparseLdl};
 
 /// Numbers of positive, negative and zero eigenvalues of a symmetric matrix.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]

@@ -2,12 +2,14 @@
 //! off `D` (Sylvester's law).
 //!
 //! faer 0.24 has no pivoted sparse LDLᵀ that exposes `D` blockwise, so the ordering does the
-//! work: an AMD fill-reducing order in which every "delayed" node (a KKT constraint row, whose
-//! diagonal is zero or −δ_c) is moved after all the variables it couples to. Eliminating a
-//! constraint row after its variables gives the pivot −δ_c − (J H⁻¹ Jᵀ)_ii, which is nonzero
-//! whenever the KKT matrix has the right inertia and J has full row rank; otherwise a zero
-//! pivot is reported and the caller regularizes (δ_c > 0, δ_w > 0), as IPOPT's inertia
-//! correction does anyway.
+//! work: an AMD fill-reducing order in which every constraint row ([`NodeKind::Constraint`],
+//! diagonal zero or −δ_c) is moved after all the ordinary variables it couples to, and every
+//! variable with a structurally zero diagonal ([`NodeKind::ZeroVariable`]: no Hessian diagonal
+//! entry and no finite bound) after the first of its constraint rows. Eliminating a row after
+//! its variables gives the pivot −δ_c − (J H⁻¹ Jᵀ)_ii < 0; eliminating a zero-diagonal variable
+//! after one of its rows then gives a positive pivot — the 2×2 pivot Bunch–Kaufman would take,
+//! spelled out in the order. If a pivot still vanishes, a zero eigenvalue is reported and the
+//! caller regularizes (δ_c > 0, δ_w > 0), as IPOPT's inertia correction does anyway.
 
 use super::Inertia;
 use faer::dyn_stack::{MemBuffer, MemStack};
@@ -19,6 +21,17 @@ use faer::sparse::linalg::cholesky::{
 use faer::sparse::linalg::{amd, SupernodalThreshold};
 use faer::sparse::{SparseColMatRef, SymbolicSparseColMat};
 use faer::{Conj, MatMut, Par, Side};
+
+/// The role of a node of the KKT matrix in the elimination order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NodeKind {
+    /// A variable with a (possibly) nonzero diagonal: ordered by AMD.
+    Variable,
+    /// A variable whose diagonal is structurally zero: ordered after one of its rows.
+    ZeroVariable,
+    /// A constraint row: ordered after all its `Variable` neighbours.
+    Constraint,
+}
 
 /// Reusable sparse LDLᵀ: symbolic analysis once, numeric factorization per call.
 pub struct SparseLdl {
@@ -51,13 +64,13 @@ impl std::fmt::Debug for SparseLdl {
 
 impl SparseLdl {
     /// Symbolic analysis of the symmetric `n × n` pattern given as lower-triangle triplets
-    /// `(rows[k], cols[k])` with `rows[k] >= cols[k]`. Nodes with `delayed[i]` are ordered
-    /// after every non-delayed node they are coupled to. Errors are faer's messages.
+    /// `(rows[k], cols[k])` with `rows[k] >= cols[k]`; `kind[i]` places node `i` in the
+    /// elimination order (module docs). Errors are faer's messages.
     pub fn analyze(
         n: usize,
         rows: &[usize],
         cols: &[usize],
-        delayed: &[bool],
+        kind: &[NodeKind],
     ) -> Result<Self, String> {
         // CSC of the lower triangle, deduplicated, with the triplet -> slot map.
         let nt = rows.len();
@@ -105,36 +118,53 @@ impl SparseLdl {
             )
             .map_err(|e| format!("AMD ordering failed: {e:?}"))?;
         }
-        // postpone delayed nodes until their non-delayed neighbours are eliminated
+        // rows wait for their Variable neighbours, zero-diagonal variables for one row
+        use NodeKind::{Constraint, Variable, ZeroVariable};
         let mut pending: Vec<usize> = (0..n)
-            .map(|i| {
-                if delayed[i] {
-                    adj[i].iter().filter(|&&j| !delayed[j]).count()
-                } else {
-                    0
-                }
+            .map(|i| match kind[i] {
+                Constraint => adj[i].iter().filter(|&&j| kind[j] == Variable).count(),
+                ZeroVariable => usize::from(adj[i].iter().any(|&j| kind[j] == Constraint)),
+                Variable => 0,
             })
             .collect();
         let mut new_perm = Vec::with_capacity(n);
         let mut placed = vec![false; n];
+        let mut queue = Vec::new();
         for &p in &perm {
-            if delayed[p] {
-                if pending[p] == 0 && !placed[p] {
-                    placed[p] = true;
-                    new_perm.push(p);
+            if placed[p] || pending[p] > 0 {
+                continue;
+            }
+            queue.push(p);
+            while let Some(q) = queue.pop() {
+                if placed[q] {
+                    continue;
                 }
-            } else {
-                placed[p] = true;
-                new_perm.push(p);
-                for &q in &adj[p] {
-                    if delayed[q] && !placed[q] {
-                        pending[q] -= 1;
-                        if pending[q] == 0 {
-                            placed[q] = true;
-                            new_perm.push(q);
+                placed[q] = true;
+                new_perm.push(q);
+                for &r in &adj[q] {
+                    if placed[r] {
+                        continue;
+                    }
+                    let release = match (kind[q], kind[r]) {
+                        (Variable, Constraint) | (Constraint, ZeroVariable) => {
+                            pending[r] = pending[r].saturating_sub(if kind[q] == Variable {
+                                1
+                            } else {
+                                pending[r]
+                            });
+                            pending[r] == 0
                         }
+                        _ => false,
+                    };
+                    if release {
+                        queue.push(r);
                     }
                 }
+            }
+        }
+        for p in 0..n {
+            if !placed[p] {
+                new_perm.push(p);
             }
         }
         if new_perm.len() != n {

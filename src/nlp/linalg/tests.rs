@@ -1,7 +1,7 @@
 //! Tests of the factorizations: inertia of matrices with known spectra, solve residuals, and
 //! the sparse path against the dense one on the same KKT matrices.
 
-use super::{DenseLdl, Inertia, SparseLdl};
+use super::{DenseLdl, Inertia, NodeKind, SparseLdl};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -177,8 +177,16 @@ fn sparse_matches_dense_on_the_same_kkt() {
         ),
     ] {
         let (dim, r, c, v) = banded_kkt(nv, &h, 0.0);
-        let delayed: Vec<bool> = (0..dim).map(|i| i >= nv).collect();
-        let mut sp = SparseLdl::analyze(dim, &r, &c, &delayed).expect("analysis");
+        let kind: Vec<NodeKind> = (0..dim)
+            .map(|i| {
+                if i >= nv {
+                    NodeKind::Constraint
+                } else {
+                    NodeKind::Variable
+                }
+            })
+            .collect();
+        let mut sp = SparseLdl::analyze(dim, &r, &c, &kind).expect("analysis");
         let si = sp.factor(&v, 1e-18);
         let mut dense = vec![0.0; dim * dim];
         for k in 0..r.len() {
@@ -225,8 +233,9 @@ fn sparse_reports_singular_kkt() {
         vec![0, 1, 0, 1, 0, 1],
         vec![1.0, 1.0, 1.0, 1.0, 1.0, 1.0],
     );
-    let delayed = [false, false, true, true];
-    let mut sp = SparseLdl::analyze(4, &r, &c, &delayed).expect("analysis");
+    use NodeKind::{Constraint, Variable};
+    let kind = [Variable, Variable, Constraint, Constraint];
+    let mut sp = SparseLdl::analyze(4, &r, &c, &kind).expect("analysis");
     let i = sp.factor(&v, 1e-14);
     assert!(i.zero >= 1, "{i:?}");
     let mut dense = vec![0.0; 16];
@@ -234,4 +243,61 @@ fn sparse_reports_singular_kkt() {
         dense[r[k] * 4 + c[k]] += v[k];
     }
     assert!(DenseLdl::factor(4, &dense, 1e-14).inertia().zero >= 1);
+}
+
+#[test]
+fn zero_diagonal_variables_are_ordered_after_their_rows() {
+    // H = diag(0, 2, 0, 2, ...) (even variables have no diagonal entry at all), J bidiagonal:
+    // unpivoted elimination in natural order would hit a zero pivot at once
+    let nv = 40;
+    let m = nv / 2;
+    let (mut r, mut c, mut v) = (Vec::new(), Vec::new(), Vec::new());
+    for i in (1..nv).step_by(2) {
+        r.push(i);
+        c.push(i);
+        v.push(2.0);
+    }
+    for k in 0..m {
+        for (col, val) in [(2 * k, 0.3), (2 * k + 1, 1.0)] {
+            r.push(nv + k);
+            c.push(col);
+            v.push(val);
+        }
+        if k > 0 {
+            r.push(nv + k);
+            c.push(2 * k - 1);
+            v.push(-1.1);
+        }
+    }
+    let dim = nv + m;
+    let kind: Vec<NodeKind> = (0..dim)
+        .map(|i| match i {
+            i if i >= nv => NodeKind::Constraint,
+            i if i % 2 == 0 => NodeKind::ZeroVariable,
+            _ => NodeKind::Variable,
+        })
+        .collect();
+    let mut sp = SparseLdl::analyze(dim, &r, &c, &kind).expect("analysis");
+    let si = sp.factor(&v, 1e-18);
+    let mut dense = vec![0.0; dim * dim];
+    for k in 0..r.len() {
+        dense[r[k] * dim + c[k]] += v[k];
+    }
+    let df = DenseLdl::factor(dim, &dense, 1e-18);
+    assert_eq!(si, df.inertia());
+    assert_eq!(
+        si,
+        Inertia {
+            pos: nv,
+            neg: m,
+            zero: 0
+        }
+    );
+    let b: Vec<f64> = (0..dim).map(|i| 1.0 + (i as f64).cos()).collect();
+    let (mut xs, mut xd) = (b.clone(), b.clone());
+    sp.solve(&mut xs);
+    df.solve(&mut xd);
+    for i in 0..dim {
+        assert!((xs[i] - xd[i]).abs() < 1e-9 * (1.0 + xd[i].abs()), "{i}");
+    }
 }
