@@ -120,9 +120,31 @@ impl SparseLdl {
         }
         // rows wait for their Variable neighbours, zero-diagonal variables for one row
         use NodeKind::{Constraint, Variable, ZeroVariable};
+        // A variable coupled to very many nodes (AMD's "dense" test: degree > 10·√n, at least
+        // 16) — e.g. a parameter shared by every collocation constraint — is eliminated last
+        // by AMD; rows need not wait for it, or all rows would pile up behind it and their
+        // Schur complement would fill in completely. A row coupled to nothing else still
+        // waits for its dense variables.
+        let dense_deg = (10.0 * (n as f64).sqrt()).max(16.0) as usize;
+        // a dense zero-diagonal variable is left to AMD (last) as well: by the time it is
+        // eliminated, its rows have contributed to its pivot
+        let kind: Vec<NodeKind> = (0..n)
+            .map(|j| match kind[j] {
+                ZeroVariable if adj[j].len() > dense_deg => Variable,
+                k => k,
+            })
+            .collect();
+        let dense_var: Vec<bool> = (0..n)
+            .map(|j| kind[j] == Variable && adj[j].len() > dense_deg)
+            .collect();
+        let only_dense: Vec<bool> = (0..n)
+            .map(|i| adj[i].iter().all(|&k| kind[k] != Variable || dense_var[k]))
+            .collect();
+        let waits_for =
+            |row: usize, j: usize| kind[j] == Variable && (!dense_var[j] || only_dense[row]);
         let mut pending: Vec<usize> = (0..n)
             .map(|i| match kind[i] {
-                Constraint => adj[i].iter().filter(|&&j| kind[j] == Variable).count(),
+                Constraint => adj[i].iter().filter(|&&j| waits_for(i, j)).count(),
                 ZeroVariable => usize::from(adj[i].iter().any(|&j| kind[j] == Constraint)),
                 Variable => 0,
             })
@@ -146,13 +168,13 @@ impl SparseLdl {
                         continue;
                     }
                     let release = match (kind[q], kind[r]) {
-                        (Variable, Constraint) | (Constraint, ZeroVariable) => {
-                            pending[r] = pending[r].saturating_sub(if kind[q] == Variable {
-                                1
-                            } else {
-                                pending[r]
-                            });
+                        (Variable, Constraint) if waits_for(r, q) => {
+                            pending[r] = pending[r].saturating_sub(1);
                             pending[r] == 0
+                        }
+                        (Constraint, ZeroVariable) => {
+                            pending[r] = 0;
+                            true
                         }
                         _ => false,
                     };
