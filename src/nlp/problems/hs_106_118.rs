@@ -29,11 +29,21 @@ fn hs106() -> TestProblem {
     TestProblem::optimal(
         "hs106",
         Box::new(AdNlp::new(def)),
-        7_049.330_923,
+        7_049.248_020_528_67,
         Some(vec![
-            579.316_7, 1359.943, 5110.071, 182.017_4, 295.598_5, 217.979_9, 286.416_2, 395.597_9,
+            579.306_685_017_979_6,
+            1_359.970_678_079_356,
+            5_109.970_657_431_333,
+            182.017_699_630_615_34,
+            295.601_173_702_746_8,
+            217.982_300_369_384_63,
+            286.416_525_927_868_5,
+            395.601_173_702_746_7,
         ]),
-        "Hock & Schittkowski (1981), problem 106 (heat exchanger design)",
+        "Hock & Schittkowski (1981), problem 106 (heat exchanger design); f* and x* to full \
+         precision from the identical problem G10 of Liang et al. (2006), 'Problem definitions \
+         and evaluation criteria for the CEC 2006 special session on constrained real-parameter \
+         optimization' (the book prints 7049.330923, computed from its rounded x*)",
     )
 }
 
