@@ -85,7 +85,7 @@ pub struct StepOutput<const D: usize, T: RealField + Copy = f64> {
 ///
 /// The tableau must have been validated (strictly lower-triangular `A`); the kernel only reads
 /// the strictly lower triangle.
-#[inline]
+#[inline(always)]
 pub fn step<const S: usize, const D: usize, T, F>(
     tab: &Tableau<S, T>,
     f: &F,
@@ -100,35 +100,22 @@ where
     F: VectorField<D, T> + ?Sized,
 {
     let mut nfe = 0;
-    let (si, sj) = cfg.stiffness_pair.unwrap_or((usize::MAX, usize::MAX));
-    let mut g_i = State::<D, T>::zeros();
-    let mut g_j = State::<D, T>::zeros();
-    let mut g_last = *y;
+    // After the loop `g` holds the last stage's state.
+    let mut g = *y;
     for i in 0..S {
-        let mut g = *y;
-        for j in 0..i {
-            let a = tab.a[i][j];
-            if a != T::zero() {
-                g.axpy(h * a, &ws.k[j], T::one());
-            }
-        }
-        if i == si {
-            g_i = g;
-        }
-        if i == sj {
-            g_j = g;
+        if i > 0 {
+            g = stage_state(tab, y, h, &ws.k, i);
         }
         if i > 0 || !ws.k1_ready || tab.c[0] != T::zero() {
             ws.k[i] = f.eval(t + tab.c[i] * h, &g);
             nfe += 1;
         }
-        g_last = g;
     }
     ws.k1_ready = tab.c[0] == T::zero();
 
     // FSAL tableaus: the last stage state is exactly y⁺ (its row of A is b).
     let y_new = if tab.fsal {
-        g_last
+        g
     } else {
         combine(y, h, &tab.b, &ws.k)
     };
@@ -143,22 +130,31 @@ where
         }
     }
 
-    let stiffness = if si < S && sj < S {
-        // One pass and one square root: ‖k_j − k_i‖ / ‖g_j − g_i‖.
-        let (mut num, mut den) = (T::zero(), T::zero());
-        for d in 0..D {
-            let dk = ws.k[sj][d] - ws.k[si][d];
-            let dg = g_j[d] - g_i[d];
-            num += dk * dk;
-            den += dg * dg;
+    // The pair's stage states are rebuilt from k only on steps that ask for the estimate, so
+    // the stage loop carries no bookkeeping for it.
+    let stiffness = match cfg.stiffness_pair {
+        Some((si, sj)) if si < sj && sj < S => {
+            let g_i = stage_state(tab, y, h, &ws.k, si);
+            let g_j = if sj == S - 1 {
+                g
+            } else {
+                stage_state(tab, y, h, &ws.k, sj)
+            };
+            // One pass and one square root: ‖k_j − k_i‖ / ‖g_j − g_i‖.
+            let (mut num, mut den) = (T::zero(), T::zero());
+            for d in 0..D {
+                let dk = ws.k[sj][d] - ws.k[si][d];
+                let dg = g_j[d] - g_i[d];
+                num += dk * dk;
+                den += dg * dg;
+            }
+            if den > T::zero() {
+                Some((num / den).sqrt())
+            } else {
+                None
+            }
         }
-        if den > T::zero() {
-            Some((num / den).sqrt())
-        } else {
-            None
-        }
-    } else {
-        None
+        _ => None,
     };
 
     StepOutput {
@@ -168,6 +164,25 @@ where
         stiffness,
         nfe,
     }
+}
+
+/// The state of stage `i`: `y + h Σ_{j<i} a_ij k_j`, skipping zero coefficients.
+#[inline(always)]
+pub fn stage_state<const S: usize, const D: usize, T: RealField + Copy>(
+    tab: &Tableau<S, T>,
+    y: &State<D, T>,
+    h: T,
+    k: &[State<D, T>; S],
+    i: usize,
+) -> State<D, T> {
+    let mut g = *y;
+    for j in 0..i {
+        let a = tab.a[i][j];
+        if a != T::zero() {
+            g.axpy(h * a, &k[j], T::one());
+        }
+    }
+    g
 }
 
 /// `y + h Σ w_i k_i`, skipping zero weights.
@@ -211,7 +226,7 @@ fn difference<const S: usize, const D: usize, T: RealField + Copy>(
 /// With a second error vector (DOP853) the combination of Hairer's DOP853 is used:
 /// `E5² / sqrt(E5² + 0.01·E3²)` with `E5`, `E3` the scaled RMS norms of the two vectors.
 /// A step is acceptable when the norm is ≤ 1.
-#[inline]
+#[inline(always)]
 pub fn error_norm<const D: usize, T: RealField + Copy>(
     err: &State<D, T>,
     err2: Option<&State<D, T>>,
