@@ -24,6 +24,7 @@ pub mod nn;
 pub mod step;
 pub mod systems;
 pub mod tableau;
+pub mod train;
 
 pub use error::SolveError;
 pub use field::{ParamField, VectorField};
