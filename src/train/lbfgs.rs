@@ -4,7 +4,7 @@
 use super::error::{check_len, TrainError};
 use super::objective::{from_argmin, TrainObserver, TrainResult};
 use argmin::core::observers::{Observe, ObserverMode};
-use argmin::core::{CostFunction, Executor, Gradient, State, KV};
+use argmin::core::{CostFunction, Executor, Gradient, State, TerminationReason, KV};
 use argmin::solver::linesearch::{HagerZhangLineSearch, MoreThuenteLineSearch};
 use argmin::solver::quasinewton::LBFGS;
 use std::sync::{Arc, Mutex};
@@ -119,7 +119,8 @@ impl Lbfgs {
             + Gradient<Param = Vec<f64>, Gradient = Vec<f64>>,
     {
         self.check(n_params, &init)?;
-        let finite = Finite(problem);
+        let failure = Arc::new(Mutex::new(None));
+        let finite = Finite(problem, failure.clone());
         let rec = Arc::new(Mutex::new(Record::default()));
         let obs = Recorder(rec.clone());
         let (max_iters, tol_grad, tol_cost) = (self.max_iters, self.tol_grad, self.tol_cost);
@@ -136,7 +137,16 @@ impl Lbfgs {
                     .run()
                     .map(|r| {
                         let s = r.state();
-                        (s.get_best_param().cloned(), s.get_best_cost(), s.get_iter())
+                        (
+                            s.get_best_param().cloned(),
+                            s.get_best_cost(),
+                            s.get_iter(),
+                            s.get_param().cloned(),
+                            matches!(
+                                s.get_termination_reason(),
+                                Some(TerminationReason::SolverExit(_))
+                            ),
+                        )
                     })
             }};
         }
@@ -154,8 +164,18 @@ impl Lbfgs {
                 o.observe_iter(i as u64, l);
             }
         }
+        let failure = failure
+            .lock()
+            .map_err(|e| TrainError::Optimizer(e.to_string()))?
+            .take();
         match out {
-            Ok((best, loss, iters)) => Ok(TrainResult {
+            // argmin turns errors inside the line search into a solver exit: report ours.
+            Ok((_, _, iters, param, true)) if failure.is_some() => Err(TrainError::Stopped {
+                iter: iters,
+                params: param.unwrap_or(init),
+                source: Box::new(failure.unwrap_or(TrainError::Optimizer(String::new()))),
+            }),
+            Ok((best, loss, iters, _, _)) => Ok(TrainResult {
                 params: best.unwrap_or(init),
                 loss,
                 iters,
@@ -176,16 +196,28 @@ impl Lbfgs {
     }
 }
 
-/// Wraps a problem so that non-finite costs and gradients become typed errors.
-struct Finite<P>(P);
+/// Wraps a problem so that non-finite costs and gradients become typed errors; the first of
+/// our errors is kept, since argmin swallows errors raised inside a line search.
+struct Finite<P>(P, Arc<Mutex<Option<TrainError>>>);
+
+impl<P> Finite<P> {
+    fn note<V>(&self, r: Result<V, argmin::core::Error>) -> Result<V, argmin::core::Error> {
+        r.inspect_err(|e| {
+            if let (Some(t), Ok(mut slot)) = (e.downcast_ref::<TrainError>(), self.1.lock()) {
+                slot.get_or_insert_with(|| t.clone());
+            }
+        })
+    }
+}
 
 impl<P: CostFunction<Param = Vec<f64>, Output = f64>> CostFunction for Finite<P> {
     type Param = Vec<f64>;
     type Output = f64;
     fn cost(&self, p: &Vec<f64>) -> Result<f64, argmin::core::Error> {
-        let c = self.0.cost(p)?;
-        super::error::check_finite(c, &[])?;
-        Ok(c)
+        self.note(self.0.cost(p).and_then(|c| {
+            super::error::check_finite(c, &[])?;
+            Ok(c)
+        }))
     }
 }
 
@@ -193,9 +225,10 @@ impl<P: Gradient<Param = Vec<f64>, Gradient = Vec<f64>>> Gradient for Finite<P> 
     type Param = Vec<f64>;
     type Gradient = Vec<f64>;
     fn gradient(&self, p: &Vec<f64>) -> Result<Vec<f64>, argmin::core::Error> {
-        let g = self.0.gradient(p)?;
-        check_len("gradient", p.len(), g.len())?;
-        super::error::check_finite(0.0, &g)?;
-        Ok(g)
+        self.note(self.0.gradient(p).and_then(|g| {
+            check_len("gradient", p.len(), g.len())?;
+            super::error::check_finite(0.0, &g)?;
+            Ok(g)
+        }))
     }
 }
