@@ -1,6 +1,7 @@
 //! Typed errors of training: bad data, bad parameter vectors, failed solves and optimizer
 //! stops that keep the last good parameters.
 
+use crate::sensitivity::SensitivityError;
 use crate::SolveError;
 use thiserror::Error;
 
@@ -107,12 +108,12 @@ pub enum TrainError {
         source: SolveError,
     },
     /// The backward (adjoint) pass failed.
-    #[error("trajectory {trajectory}: sensitivity failed: {message}")]
+    #[error("trajectory {trajectory}: sensitivity failed: {source}")]
     Sensitivity {
         /// Index of the trajectory.
         trajectory: usize,
-        /// The sensitivity error, displayed.
-        message: String,
+        /// The adjoint's error.
+        source: SensitivityError,
     },
     /// The optimizer (argmin) reported an error that is not one of ours.
     #[error("optimizer error: {0}")]
