@@ -189,3 +189,26 @@ fn problem_errors_are_typed() {
         e => panic!("unexpected {e:?}"),
     }
 }
+
+#[test]
+fn argmin_cost_then_gradient_uses_cache_only_at_the_same_point() {
+    use argmin::core::{CostFunction, Gradient};
+    let prob = NodeProblem::new(
+        Tableau::<4>::rk4(),
+        mlp(&[2, 6, 2], 2),
+        vec![harmonic_series(State::<2>::new(1.0, 0.0), 4, 0.5)],
+        Stepping::Fixed(0.1),
+    )
+    .unwrap();
+    let p = prob.initial_params();
+    let q: Vec<f64> = p.iter().map(|w| w * 0.9).collect();
+    let (lp, gp) = prob.eval(&p, &[0]).unwrap();
+    let (_, gq) = prob.eval(&q, &[0]).unwrap();
+    assert_ne!(gp, gq);
+    assert_eq!(prob.cost(&p).unwrap(), lp);
+    // A different point after cost(p) must not get p's gradient.
+    assert_eq!(prob.gradient(&q).unwrap(), gq);
+    assert_eq!(prob.cost(&p).unwrap(), lp);
+    assert_eq!(prob.gradient(&p).unwrap(), gp);
+    assert_eq!(prob.gradient(&p).unwrap(), gp);
+}

@@ -11,6 +11,7 @@ use crate::sensitivity::{backward, record};
 use crate::{solve_at, ParamField, Stepping, Tableau, Trajectory};
 use argmin::core::{CostFunction, Gradient};
 use rayon::prelude::*;
+use std::sync::Mutex;
 
 /// Fit the parameters θ of a field `F` to observed trajectories.
 ///
@@ -19,12 +20,29 @@ use rayon::prelude::*;
 /// are the field's flat θ (length [`NodeProblem::n_params`]). Implements [`Objective`] (for
 /// [`super::Adam`], with trajectories as samples) and argmin's `CostFunction` + `Gradient`
 /// (full batch, for [`super::Lbfgs`]).
-#[derive(Clone, Debug)]
+///
+/// argmin's line searches (More–Thuente, Hager–Zhang) ask for the cost and then the gradient
+/// at the same point; `cost` therefore computes both and keeps the gradient for the next
+/// `gradient` call at bit-identical parameters, saving one forward solve per point.
+#[derive(Debug)]
 pub struct NodeProblem<const S: usize, const D: usize, F> {
     tab: Tableau<S>,
     field: F,
     data: Vec<TimeSeries<D>>,
     stepping: Stepping<f64>,
+    cache: Mutex<Option<(Vec<f64>, Vec<f64>)>>,
+}
+
+impl<const S: usize, const D: usize, F: Clone> Clone for NodeProblem<S, D, F> {
+    fn clone(&self) -> Self {
+        Self {
+            tab: self.tab,
+            field: self.field.clone(),
+            data: self.data.clone(),
+            stepping: self.stepping,
+            cache: Mutex::new(None),
+        }
+    }
 }
 
 /// Per-trajectory result of a batch evaluation.
@@ -55,6 +73,7 @@ where
             field,
             data,
             stepping,
+            cache: Mutex::new(None),
         })
     }
 
@@ -208,7 +227,11 @@ where
 
     fn cost(&self, p: &Vec<f64>) -> Result<f64, argmin::core::Error> {
         let all: Vec<usize> = (0..self.data.len()).collect();
-        Ok(Objective::loss(self, p, &all)?)
+        let (l, g) = self.batch(p, &all, true)?;
+        if let Ok(mut c) = self.cache.lock() {
+            *c = Some((p.clone(), g));
+        }
+        Ok(l)
     }
 }
 
@@ -220,6 +243,14 @@ where
     type Gradient = Vec<f64>;
 
     fn gradient(&self, p: &Vec<f64>) -> Result<Vec<f64>, argmin::core::Error> {
+        if let Ok(mut c) = self.cache.lock() {
+            if let Some((cp, g)) = c.take() {
+                if cp.len() == p.len() && cp.iter().zip(p).all(|(a, b)| a.to_bits() == b.to_bits())
+                {
+                    return Ok(g);
+                }
+            }
+        }
         let all: Vec<usize> = (0..self.data.len()).collect();
         Ok(self.batch(p, &all, true)?.1)
     }
