@@ -75,6 +75,7 @@ pub struct Tape<const S: usize, const D: usize, T: RealField + Copy = f64> {
     /// `ys[n]` is the state at the start of step `n`; `ys[steps]` the final state.
     pub(crate) ys: Vec<State<D, T>>,
     pub(crate) traj: Trajectory<D, T>,
+    pub(crate) stepping: Stepping<T>,
 }
 
 impl<const S: usize, const D: usize, T: RealField + Copy> Tape<S, D, T> {
@@ -97,6 +98,14 @@ impl<const S: usize, const D: usize, T: RealField + Copy> Tape<S, D, T> {
     /// State at the start of step `n` (`n = steps()` gives the final state).
     pub fn state(&self, n: usize) -> Option<&State<D, T>> {
         self.ys.get(n)
+    }
+    /// The stepping of the forward solve.
+    pub fn stepping(&self) -> &Stepping<T> {
+        &self.stepping
+    }
+    /// Take the saved trajectory out of the tape.
+    pub fn into_trajectory(self) -> Trajectory<D, T> {
+        self.traj
     }
     /// The tableau the tape was recorded with.
     pub fn tableau(&self) -> &Tableau<S, T> {
@@ -254,6 +263,7 @@ where
             y: obs.out,
             stats,
         },
+        stepping: *stepping,
     })
 }
 
