@@ -212,3 +212,30 @@ fn argmin_cost_then_gradient_uses_cache_only_at_the_same_point() {
     assert_eq!(prob.gradient(&p).unwrap(), gp);
     assert_eq!(prob.gradient(&p).unwrap(), gp);
 }
+
+#[test]
+fn continuous_adjoint_option_agrees_with_discrete_at_tight_tolerance() {
+    use nodal::sensitivity::Sensitivity;
+    let make = |s| {
+        NodeProblem::new(
+            Tableau::<7>::dopri5(),
+            mlp(&[2, 8, 2], 4),
+            vec![harmonic_series(State::<2>::new(1.0, 0.5), 6, 0.4)],
+            Stepping::Adaptive(Adaptive::with_tol(1e-10, 1e-12)),
+        )
+        .unwrap()
+        .with_sensitivity(s)
+    };
+    let (d, c) = (make(Sensitivity::Discrete), make(Sensitivity::Continuous));
+    let p = d.initial_params();
+    let (ld, gd) = d.eval(&p, &[0]).unwrap();
+    let (lc, gc) = c.eval(&p, &[0]).unwrap();
+    assert_eq!(ld, lc, "same forward solve, same loss");
+    let scale = gd.iter().fold(0.0f64, |m, g| m.max(g.abs()));
+    for (a, b) in gd.iter().zip(&gc) {
+        assert!(
+            (a - b).abs() <= 1e-6 * scale,
+            "discrete {a} vs continuous {b}"
+        );
+    }
+}

@@ -1,13 +1,13 @@
 //! The neural-ODE fitting problem: solve through the ODE from each trajectory's first
 //! observation, compare with the observations (masked MSE), and get the gradient with the
-//! discrete adjoint. Trajectories of a batch are solved in parallel (rayon), each task on its
+//! discrete (default) or continuous adjoint. Trajectories of a batch are solved in parallel (rayon), each task on its
 //! own clone of the field.
 
 use super::data::{validate_set, TimeSeries};
 use super::error::{check_len, TrainError};
 use super::loss::squared_error;
 use super::objective::Objective;
-use crate::sensitivity::{backward, record};
+use crate::sensitivity::{gradient, GradientError, Sensitivity, SensitivityError};
 use crate::{solve_at, ParamField, Stepping, Tableau, Trajectory};
 use argmin::core::{CostFunction, Gradient};
 use rayon::prelude::*;
@@ -30,6 +30,7 @@ pub struct NodeProblem<const S: usize, const D: usize, F> {
     field: F,
     data: Vec<TimeSeries<D>>,
     stepping: Stepping<f64>,
+    sensitivity: Sensitivity,
     cache: Mutex<Option<(Vec<f64>, Vec<f64>)>>,
 }
 
@@ -40,6 +41,7 @@ impl<const S: usize, const D: usize, F: Clone> Clone for NodeProblem<S, D, F> {
             field: self.field.clone(),
             data: self.data.clone(),
             stepping: self.stepping,
+            sensitivity: self.sensitivity,
             cache: Mutex::new(None),
         }
     }
@@ -73,8 +75,18 @@ where
             field,
             data,
             stepping,
+            sensitivity: Sensitivity::Discrete,
             cache: Mutex::new(None),
         })
+    }
+
+    /// Choose the adjoint: [`Sensitivity::Discrete`] (the default; the exact gradient of the
+    /// computed loss, which keeps L-BFGS line searches consistent) or
+    /// [`Sensitivity::Continuous`] (the interpolated continuous adjoint, accurate to about the
+    /// solve tolerance).
+    pub fn with_sensitivity(mut self, sensitivity: Sensitivity) -> Self {
+        self.sensitivity = sensitivity;
+        self
     }
 
     /// Length of θ.
@@ -156,17 +168,35 @@ where
                 grad: Vec::new(),
             });
         }
-        let tape = record(&self.tab, &f, ts.t0(), ts.y0(), ts.times(), &self.stepping)
-            .map_err(solve_err)?;
-        let lg = squared_error(&tape.trajectory().y, ts.values(), ts.mask(), w)?;
-        let g = backward(&tape, &self.tab, &f, &lg.dl_dy).map_err(|source| {
-            TrainError::Sensitivity {
+        let mut value = 0.0;
+        let (_, g) = gradient(
+            self.sensitivity,
+            &self.tab,
+            &f,
+            ts.t0(),
+            ts.y0(),
+            ts.times(),
+            &self.stepping,
+            |tr| {
+                squared_error(&tr.y, ts.values(), ts.mask(), w).map(|lg| {
+                    value = lg.value;
+                    lg.dl_dy
+                })
+            },
+        )
+        .map_err(|e| match e {
+            GradientError::Loss(e) => e,
+            GradientError::Sensitivity(SensitivityError::Solve(source)) => TrainError::Solve {
                 trajectory: k,
                 source,
-            }
+            },
+            GradientError::Sensitivity(source) => TrainError::Sensitivity {
+                trajectory: k,
+                source,
+            },
         })?;
         Ok(Part {
-            value: lg.value,
+            value,
             grad: g.params,
         })
     }
