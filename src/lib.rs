@@ -9,6 +9,7 @@
 //! * [`systems`]: ready vector fields (Lorenz-63, Van der Pol, ...).
 //! * [`nlp`]: a primal–dual interior-point solver for general nonlinear programs.
 //! * [`nn`]: multilayer perceptrons as trainable vector fields.
+//! * [`train`]: losses, data, Adam and argmin's L-BFGS for fitting neural ODEs to time series.
 //! * [`sensitivity`]: gradients of losses on solves (discrete and continuous adjoints).
 //!
 //! States are `nalgebra` stack vectors, [`State<D, T>`](State); every numerical routine is
