@@ -239,3 +239,58 @@ fn continuous_adjoint_option_agrees_with_discrete_at_tight_tolerance() {
         );
     }
 }
+
+#[test]
+fn trainable_initial_states_gradient_matches_finite_differences() {
+    let sys = Harmonic::default();
+    let a = harmonic_series(State::<2>::new(1.0, 0.0), 4, 0.4);
+    let times = vec![0.0, 0.5, 1.0];
+    let y0 = State::<2>::new(0.2, 0.9);
+    let values = times.iter().map(|&t| sys.exact(0.0, &y0, t)).collect();
+    let b = TimeSeries::new(
+        times,
+        values,
+        Some(vec![[true, true], [true, false], [false, true]]),
+    )
+    .unwrap();
+    let prob = NodeProblem::new(
+        Tableau::<4>::rk4(),
+        mlp(&[2, 5, 2], 3),
+        vec![a, b],
+        Stepping::Fixed(0.05),
+    )
+    .unwrap()
+    .with_trainable_y0(true);
+    let nt = prob.n_theta();
+    assert_eq!(prob.n_params(), nt + 4);
+    let mut p = prob.initial_params();
+    assert_eq!(&p[nt..], &[1.0, 0.0, 0.2, 0.9]);
+    // Move the initial states off the data so their gradient is not trivially small.
+    p[nt] += 0.1;
+    p[nt + 3] -= 0.2;
+    let h = 1e-6;
+    for batch in [vec![0, 1], vec![1]] {
+        let (_, g) = prob.eval(&p, &batch).unwrap();
+        for j in 0..p.len() {
+            let (mut up, mut dn) = (p.clone(), p.clone());
+            up[j] += h;
+            dn[j] -= h;
+            let fd =
+                (prob.loss(&up, &batch).unwrap() - prob.loss(&dn, &batch).unwrap()) / (2.0 * h);
+            assert_relative_eq!(g[j], fd, epsilon = 1e-8, max_relative = 1e-5);
+        }
+        if batch == [1] {
+            assert_eq!(
+                &g[nt..nt + 2],
+                &[0.0, 0.0],
+                "trajectory 0 is not in the batch"
+            );
+            assert!(g[nt + 3] != 0.0);
+        }
+    }
+    // The solve starts from the trainable state.
+    assert_eq!(
+        prob.predict(&p, 0).unwrap().y[0],
+        State::<2>::new(p[nt], p[nt + 1])
+    );
+}

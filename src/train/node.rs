@@ -8,7 +8,7 @@ use super::error::{check_len, TrainError};
 use super::loss::squared_error;
 use super::objective::Objective;
 use crate::sensitivity::{gradient, GradientError, Sensitivity, SensitivityError};
-use crate::{solve_at, ParamField, Stepping, Tableau, Trajectory};
+use crate::{solve_at, ParamField, State, Stepping, Tableau, Trajectory};
 use argmin::core::{CostFunction, Gradient};
 use rayon::prelude::*;
 use std::sync::Mutex;
@@ -17,7 +17,8 @@ use std::sync::Mutex;
 ///
 /// The loss is the mean squared error over all observed entries of the trajectories in a
 /// batch (each solve starts at the trajectory's first time from its first value). Parameters
-/// are the field's flat θ (length [`NodeProblem::n_params`]). Implements [`Objective`] (for
+/// are the field's flat θ, optionally followed by trainable initial states (see
+/// [`NodeProblem::with_trainable_y0`]; length [`NodeProblem::n_params`]). Implements [`Objective`] (for
 /// [`super::Adam`], with trajectories as samples) and argmin's `CostFunction` + `Gradient`
 /// (full batch, for [`super::Lbfgs`]).
 ///
@@ -31,6 +32,7 @@ pub struct NodeProblem<const S: usize, const D: usize, F> {
     data: Vec<TimeSeries<D>>,
     stepping: Stepping<f64>,
     sensitivity: Sensitivity,
+    train_y0: bool,
     cache: Mutex<Option<(Vec<f64>, Vec<f64>)>>,
 }
 
@@ -42,15 +44,17 @@ impl<const S: usize, const D: usize, F: Clone> Clone for NodeProblem<S, D, F> {
             data: self.data.clone(),
             stepping: self.stepping,
             sensitivity: self.sensitivity,
+            train_y0: self.train_y0,
             cache: Mutex::new(None),
         }
     }
 }
 
 /// Per-trajectory result of a batch evaluation.
-struct Part {
+struct Part<const D: usize> {
     value: f64,
     grad: Vec<f64>,
+    gy0: State<D>,
 }
 
 impl<const S: usize, const D: usize, F> NodeProblem<S, D, F>
@@ -76,6 +80,7 @@ where
             data,
             stepping,
             sensitivity: Sensitivity::Discrete,
+            train_y0: false,
             cache: Mutex::new(None),
         })
     }
@@ -89,14 +94,51 @@ where
         self
     }
 
-    /// Length of θ.
-    pub fn n_params(&self) -> usize {
+    /// Also train each trajectory's initial state (default off: the solve starts from the
+    /// first observation). When on, the parameter vector is θ followed by one initial state of
+    /// `D` entries per trajectory, in data-set order; the first observation still enters the
+    /// loss, which anchors y0 to the data.
+    pub fn with_trainable_y0(mut self, on: bool) -> Self {
+        self.train_y0 = on;
+        self
+    }
+
+    /// Length of θ, the field's parameters.
+    pub fn n_theta(&self) -> usize {
         self.field.params().len()
     }
 
-    /// The template field's θ (a starting point for the optimizers).
+    /// Length of the optimizer's parameter vector: θ, plus `D` per trajectory with trainable
+    /// initial states.
+    pub fn n_params(&self) -> usize {
+        self.n_theta()
+            + if self.train_y0 {
+                D * self.data.len()
+            } else {
+                0
+            }
+    }
+
+    /// A starting point for the optimizers: the template field's θ, followed (with trainable
+    /// initial states) by each trajectory's first observation.
     pub fn initial_params(&self) -> Vec<f64> {
-        self.field.params().to_vec()
+        let mut p = self.field.params().to_vec();
+        if self.train_y0 {
+            for ts in &self.data {
+                p.extend(ts.y0().iter());
+            }
+        }
+        p
+    }
+
+    /// Initial state of trajectory `k` under `params` (length already checked).
+    fn y0_of(&self, params: &[f64], k: usize, ts: &TimeSeries<D>) -> State<D> {
+        if self.train_y0 {
+            let o = self.n_theta() + D * k;
+            State::<D>::from_column_slice(&params[o..o + D])
+        } else {
+            ts.y0()
+        }
     }
 
     /// The data set.
@@ -104,14 +146,15 @@ where
         &self.data
     }
 
-    /// A clone of the field with parameters `params`.
+    /// A clone of the field with θ = `params[..n_theta()]` (`params` is the full optimizer
+    /// vector of length [`NodeProblem::n_params`]).
     ///
     /// # Errors
     /// [`TrainError::ParamLength`].
     pub fn field_with(&self, params: &[f64]) -> Result<F, TrainError> {
         check_len("parameters", self.n_params(), params.len())?;
         let mut f = self.field.clone();
-        f.params_mut().copy_from_slice(params);
+        f.params_mut().copy_from_slice(&params[..self.n_theta()]);
         Ok(f)
     }
 
@@ -124,7 +167,8 @@ where
     pub fn predict(&self, params: &[f64], index: usize) -> Result<Trajectory<D>, TrainError> {
         let f = self.field_with(params)?;
         let ts = self.series(index)?;
-        solve_at(&self.tab, &f, ts.t0(), ts.y0(), ts.times(), &self.stepping).map_err(|source| {
+        let y0 = self.y0_of(params, index, ts);
+        solve_at(&self.tab, &f, ts.t0(), y0, ts.times(), &self.stepping).map_err(|source| {
             TrainError::Solve {
                 trajectory: index,
                 source,
@@ -152,20 +196,22 @@ where
         Ok(1.0 / n as f64)
     }
 
-    fn part(&self, params: &[f64], k: usize, w: f64, grad: bool) -> Result<Part, TrainError> {
+    fn part(&self, params: &[f64], k: usize, w: f64, grad: bool) -> Result<Part<D>, TrainError> {
         let f = self.field_with(params)?;
         let ts = self.series(k)?;
+        let y0 = self.y0_of(params, k, ts);
         let solve_err = |source| TrainError::Solve {
             trajectory: k,
             source,
         };
         if !grad {
-            let tr = solve_at(&self.tab, &f, ts.t0(), ts.y0(), ts.times(), &self.stepping)
+            let tr = solve_at(&self.tab, &f, ts.t0(), y0, ts.times(), &self.stepping)
                 .map_err(solve_err)?;
             let lg = squared_error(&tr.y, ts.values(), ts.mask(), w)?;
             return Ok(Part {
                 value: lg.value,
                 grad: Vec::new(),
+                gy0: State::<D>::zeros(),
             });
         }
         let mut value = 0.0;
@@ -174,7 +220,7 @@ where
             &self.tab,
             &f,
             ts.t0(),
-            ts.y0(),
+            y0,
             ts.times(),
             &self.stepping,
             |tr| {
@@ -198,6 +244,7 @@ where
         Ok(Part {
             value,
             grad: g.params,
+            gy0: g.y0,
         })
     }
 
@@ -211,16 +258,23 @@ where
     ) -> Result<(f64, Vec<f64>), TrainError> {
         check_len("parameters", self.n_params(), params.len())?;
         let w = self.weight(batch)?;
-        let parts: Vec<Part> = batch
+        let parts: Vec<Part<D>> = batch
             .par_iter()
             .map(|&k| self.part(params, k, w, grad))
             .collect::<Result<_, _>>()?;
         let mut value = 0.0;
         let mut g = vec![0.0; if grad { params.len() } else { 0 }];
-        for p in &parts {
+        let n_theta = self.n_theta();
+        for (p, &k) in parts.iter().zip(batch) {
             value += p.value;
             for (a, b) in g.iter_mut().zip(&p.grad) {
                 *a += b;
+            }
+            if grad && self.train_y0 {
+                let o = n_theta + D * k;
+                for (a, b) in g[o..o + D].iter_mut().zip(p.gy0.iter()) {
+                    *a += b;
+                }
             }
         }
         Ok((value, g))
