@@ -15,6 +15,21 @@
 //! States are `nalgebra` stack vectors, [`State<D, T>`](State); every numerical routine is
 //! generic in the scalar `T: nalgebra::RealField + Copy`, so `f32`, `f64` and dual numbers run
 //! the same code.
+//!
+//! ```
+//! use nodal::systems::Lorenz63;
+//! use nodal::{solve_adaptive, solve_fixed, Adaptive, State, Tableau};
+//!
+//! let f = Lorenz63::default(); // or any closure |t, &y| -> State<D>
+//! let y0 = State::<3>::new(1.0, 1.0, 1.0);
+//! let (y, stats) = solve_adaptive(
+//!     &Tableau::dopri5(), &f, 0.0, 2.0, y0, &Adaptive::with_tol(1e-10, 1e-10),
+//! )?;
+//! let (y4, _) = solve_fixed(&Tableau::rk4(), &f, 0.0, 2.0, y0, 1e-3)?;
+//! assert!((y - y4).norm() < 1e-6 * y.norm());
+//! assert_eq!(stats.nfe, 6 * (stats.accepted + stats.rejected) + 2);
+//! # Ok::<(), nodal::SolveError>(())
+//! ```
 
 pub mod control;
 pub mod dense;

@@ -144,9 +144,16 @@ where
     }
 
     let stiffness = if si < S && sj < S {
-        let den = (g_j - g_i).norm();
+        // One pass and one square root: ‖k_j − k_i‖ / ‖g_j − g_i‖.
+        let (mut num, mut den) = (T::zero(), T::zero());
+        for d in 0..D {
+            let dk = ws.k[sj][d] - ws.k[si][d];
+            let dg = g_j[d] - g_i[d];
+            num += dk * dk;
+            den += dg * dg;
+        }
         if den > T::zero() {
-            Some((ws.k[sj] - ws.k[si]).norm() / den)
+            Some((num / den).sqrt())
         } else {
             None
         }

@@ -109,7 +109,14 @@ where
     let (rtol, atol) = (opts.rtol, opts.atol);
     let h_max = opts.h_max.unwrap_or((t1 - t0).abs()).min((t1 - t0).abs());
 
-    let cfg = StepConfig::for_tableau(tab);
+    let cfg_full = StepConfig::for_tableau(tab);
+    let cfg_plain = StepConfig {
+        stiffness_pair: None,
+        ..cfg_full
+    };
+    // Countdown to the next attempt that estimates stiffness (0 = never).
+    let every = opts.stiffness_interval;
+    let mut until_stiff = if every > 0 { 1 } else { 0 };
     let want_end = obs.wants_end_derivative() && !tab.fsal;
     let mut ws = Workspace::<S, D, T>::new();
     let mut stats = Stats::default();
@@ -161,6 +168,14 @@ where
             last = true;
         }
 
+        // Stiffness on the first attempt and then every `every`-th one (Hairer's NSTIFF).
+        let cfg = if until_stiff == 1 {
+            until_stiff = every;
+            cfg_full
+        } else {
+            until_stiff = until_stiff.saturating_sub(1);
+            cfg_plain
+        };
         let out = step(tab, f, t, &y, h, cfg, &mut ws);
         stats.nfe += out.nfe;
         let err = match &out.err {

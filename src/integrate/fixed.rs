@@ -53,9 +53,9 @@ where
         return Err(SolveError::InvalidStepSize { h: to_f64(h) });
     }
     check_y0(&y0)?;
-    let ratio = (t1 - t0).abs() / h;
-    let n_real = (ratio * (T::one() - cst::<T>(1e-10))).ceil().max(T::one());
-    let n_f64 = to_f64(n_real);
+    // The step count is computed on the real parts (`ceil` is not defined for dual numbers).
+    let ratio = to_f64((t1 - t0).abs()) / to_f64(h);
+    let n_f64 = (ratio * (1.0 - 1e-10)).ceil().max(1.0);
     if !(n_f64.is_finite() && n_f64 < 1e15) || t0 + dir * h == t0 {
         return Err(SolveError::StepSizeUnderflow {
             t: to_f64(t0),

@@ -29,10 +29,11 @@ pub struct Stats {
     pub accepted: usize,
     /// Rejected steps (adaptive solves only).
     pub rejected: usize,
-    /// Largest Shampine stiffness indicator `|h|·ρ` over accepted steps, where ρ estimates the
-    /// dominant eigenvalue magnitude of ∂f/∂y (dimensionless; compare with the method's real
-    /// stability interval, e.g. 3.3 for dopri5). `None` when the tableau has no two stages with
-    /// equal nodes.
+    /// Largest Shampine stiffness indicator `|h|·ρ` over the accepted steps where it was
+    /// estimated (see [`Adaptive::stiffness_interval`]), where ρ estimates the dominant
+    /// eigenvalue magnitude of ∂f/∂y (dimensionless; compare with the method's real stability
+    /// interval, e.g. 3.3 for dopri5). `None` when the tableau has no two stages with equal
+    /// nodes or no estimate was taken.
     pub max_stiffness: Option<f64>,
     /// Size of the last accepted step (signed; 0 before any step).
     pub last_h: f64,
@@ -66,6 +67,10 @@ pub struct Adaptive<T = f64> {
     pub max_steps: usize,
     /// Step-size controller; `None` uses [`PiController::hairer_for_order`] of the tableau.
     pub controller: Option<PiController<T>>,
+    /// Compute Shampine's stiffness estimate on every `n`-th step attempt (Hairer's `NSTIFF`);
+    /// `1` estimates on every step (observers then see it on every accepted step), `0` never.
+    /// Default 1000, as in Hairer's codes: the estimate costs two extra vector norms per step.
+    pub stiffness_interval: usize,
 }
 
 impl<T: RealField + Copy> Default for Adaptive<T> {
@@ -77,6 +82,7 @@ impl<T: RealField + Copy> Default for Adaptive<T> {
             h_max: None,
             max_steps: 100_000,
             controller: None,
+            stiffness_interval: 1000,
         }
     }
 }

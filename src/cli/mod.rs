@@ -1,0 +1,74 @@
+//! Command-line interface: argument parsing, dispatch and error reporting.
+
+mod methods;
+mod solve;
+mod tableau;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+use thiserror::Error;
+
+/// nodal: neural ODEs that are cheap to train and cheap to solve.
+#[derive(Parser, Debug)]
+#[command(name = "nodal", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Integrate a built-in system and print the final state and solver statistics.
+    Solve(solve::SolveArgs),
+    /// Print a tableau with its order, stability polynomial and real stability interval.
+    Tableau(tableau::TableauArgs),
+}
+
+/// Everything that can go wrong in the CLI, with the numbers and names that explain it.
+#[derive(Debug, Error)]
+pub enum CliError {
+    /// The solver refused or failed.
+    #[error(transparent)]
+    Solve(#[from] nodal::SolveError),
+    /// An unknown method name.
+    #[error("unknown method `{name}`; known methods: {known}")]
+    UnknownMethod { name: String, known: String },
+    /// An unknown system name.
+    #[error("unknown system `{name}`; known systems: {known}")]
+    UnknownSystem { name: String, known: String },
+    /// `--y0` has the wrong number of components.
+    #[error("--y0 has {got} components but system `{system}` has {expected}")]
+    Y0Length {
+        system: String,
+        expected: usize,
+        got: usize,
+    },
+    /// A method without an embedded pair was asked to run adaptively.
+    #[error("method `{method}` has no error estimate: give a fixed step with --h")]
+    NeedsFixedStep { method: String },
+    /// Writing the output failed.
+    #[error("cannot write `{path}`: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    /// Tableau analysis failed.
+    #[error(transparent)]
+    Stability(#[from] nodal::tableau::stability::StabilityError),
+}
+
+/// Parse the arguments, run the command, and map errors to exit code 2 with a message.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let res = match cli.command {
+        Command::Solve(a) => solve::run(&a),
+        Command::Tableau(a) => tableau::run(&a),
+    };
+    match res {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
