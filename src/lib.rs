@@ -9,6 +9,7 @@
 //! * [`systems`]: ready vector fields (Lorenz-63, Van der Pol, ...).
 //! * [`nlp`]: a primal–dual interior-point solver for general nonlinear programs.
 //! * [`nn`]: multilayer perceptrons as trainable vector fields.
+//! * [`train`]: losses, data, Adam and argmin's L-BFGS for fitting neural ODEs to time series.
 //! * [`sensitivity`]: gradients of losses on solves (discrete and continuous adjoints).
 //!
 //! States are `nalgebra` stack vectors, [`State<D, T>`](State); every numerical routine is
@@ -41,6 +42,7 @@ pub mod sensitivity;
 pub mod step;
 pub mod systems;
 pub mod tableau;
+pub mod train;
 
 pub use error::SolveError;
 pub use field::{ParamField, VectorField};

@@ -176,10 +176,9 @@ pub fn stage_state<const S: usize, const D: usize, T: RealField + Copy>(
     i: usize,
 ) -> State<D, T> {
     let mut g = *y;
-    for j in 0..i {
-        let a = tab.a[i][j];
-        if a != T::zero() {
-            g.axpy(h * a, &k[j], T::one());
+    for (a, kj) in tab.a[i][..i].iter().zip(k.iter()) {
+        if *a != T::zero() {
+            g.axpy(h * *a, kj, T::one());
         }
     }
     g
