@@ -14,6 +14,7 @@
 //! generic in the scalar `T: nalgebra::RealField + Copy`, so `f32`, `f64` and dual numbers run
 //! the same code.
 
+pub mod collocation;
 pub mod control;
 pub mod dense;
 pub mod error;
