@@ -9,6 +9,7 @@
 //! * [`systems`]: ready vector fields (Lorenz-63, Van der Pol, ...).
 //! * [`nlp`]: a primal–dual interior-point solver for general nonlinear programs.
 //! * [`nn`]: multilayer perceptrons as trainable vector fields.
+//! * [`collocation`]: simultaneous (collocation) training as one nonlinear program.
 //!
 //! States are `nalgebra` stack vectors, [`State<D, T>`](State); every numerical routine is
 //! generic in the scalar `T: nalgebra::RealField + Copy`, so `f32`, `f64` and dual numbers run
