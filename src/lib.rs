@@ -11,6 +11,7 @@
 //! * [`nn`]: multilayer perceptrons as trainable vector fields.
 //! * [`train`]: losses, data, Adam and argmin's L-BFGS for fitting neural ODEs to time series.
 //! * [`sensitivity`]: gradients of losses on solves (discrete and continuous adjoints).
+//! * [`collocation`]: simultaneous (collocation) training as one nonlinear program.
 //!
 //! States are `nalgebra` stack vectors, [`State<D, T>`](State); every numerical routine is
 //! generic in the scalar `T: nalgebra::RealField + Copy`, so `f32`, `f64` and dual numbers run
@@ -31,6 +32,7 @@
 //! # Ok::<(), nodal::SolveError>(())
 //! ```
 
+pub mod collocation;
 pub mod control;
 pub mod dense;
 pub mod error;
