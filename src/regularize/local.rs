@@ -390,7 +390,7 @@ impl<T: RealField + Copy> OneStep<T> {
 
     /// Seed the stage cotangents with `∂(c·E_est)/∂k_i` and `∂/∂g_S` (through `y⁺` in the
     /// error scaling `atol + rtol·max(|z_i|, |y⁺_i|)`; `z` is constant).
-    #[allow(clippy::too_many_arguments)]
+    #[allow(clippy::too_many_arguments, clippy::needless_range_loop)]
     fn seed_error<const S: usize, const D: usize>(
         &self,
         tab: &Tableau<S, T>,
@@ -480,6 +480,7 @@ impl<T: RealField + Copy> OneStep<T> {
 }
 
 /// `g_i = z + h Σ_{j<i} a_ij k_j`.
+#[allow(clippy::needless_range_loop)]
 fn stage_state<const S: usize, const D: usize, T: RealField + Copy>(
     tab: &Tableau<S, T>,
     z: &State<D, T>,

@@ -21,7 +21,7 @@ use nalgebra::RealField;
 /// differentiates every stage). `kbar` and `gbar` are used as scratch and hold intermediate
 /// adjoints on return. Cost: one [`ParamField::vjp`] per stage `≥ first` with a nonzero
 /// cotangent; no heap allocation.
-#[allow(clippy::too_many_arguments)]
+#[allow(clippy::too_many_arguments, clippy::needless_range_loop)]
 pub fn stage_vjp<const S: usize, const D: usize, T, F>(
     tab: &Tableau<S, T>,
     f: &F,
