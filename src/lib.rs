@@ -10,6 +10,7 @@
 //! * [`nlp`]: a primal–dual interior-point solver for general nonlinear programs.
 //! * [`nn`]: multilayer perceptrons as trainable vector fields.
 //! * [`regularize`]: solver-heuristic regularizers (local error / stiffness at a sampled step).
+//! * [`sensitivity`]: gradients of losses on solves (discrete and continuous adjoints).
 //!
 //! States are `nalgebra` stack vectors, [`State<D, T>`](State); every numerical routine is
 //! generic in the scalar `T: nalgebra::RealField + Copy`, so `f32`, `f64` and dual numbers run
@@ -38,9 +39,11 @@ pub mod integrate;
 pub mod nlp;
 pub mod nn;
 pub mod regularize;
+pub mod sensitivity;
 pub mod step;
 pub mod systems;
 pub mod tableau;
+pub mod train;
 
 pub use error::SolveError;
 pub use field::{ParamField, VectorField};
