@@ -1,5 +1,6 @@
 //! Typed errors of the regularizers, samplers and weight schedules.
 
+use crate::sensitivity::SensitivityError;
 use crate::tableau::TableauError;
 use thiserror::Error;
 
@@ -8,6 +9,9 @@ use thiserror::Error;
 /// Every variant carries the numbers that explain it (as `f64`, whatever the scalar type).
 #[derive(Debug, Clone, Copy, PartialEq, Error)]
 pub enum RegularizeError {
+    /// The discrete adjoint under the global regularizer failed.
+    #[error("adjoint failed: {0}")]
+    Sensitivity(#[from] SensitivityError),
     /// The tableau cannot be used by an explicit solver.
     #[error("invalid tableau: {0}")]
     Tableau(#[from] TableauError),

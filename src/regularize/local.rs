@@ -261,44 +261,10 @@ impl<T: RealField + Copy> OneStep<T> {
         let mut kbar = [zero; S];
         let mut gbar = [zero; S];
         let h = fr.h;
-        match self.quantity {
-            Quantity::Error => {
-                // Cannot be None: `check` required b_hat and asked for the error.
-                let Some(err) = out.err else {
-                    return Ok(value);
-                };
-                self.seed_error(
-                    tab,
-                    fr,
-                    &err,
-                    out.err2.as_ref(),
-                    &out.y_new,
-                    weight * h.abs(),
-                    &mut kbar,
-                    &mut gbar,
-                );
-            }
-            Quantity::Stiffness => {
-                let Some((si, sj)) = cfg.stiffness_pair else {
-                    return Ok(value);
-                };
-                let gi = stage_state(tab, &fr.z, h, &ws.k, si);
-                let gj = stage_state(tab, &fr.z, h, &ws.k, sj);
-                let dk = ws.k[sj] - ws.k[si];
-                let dg = gj - gi;
-                let (nk, ng) = (dk.norm(), dg.norm());
-                if nk > T::zero() && ng > T::zero() {
-                    let c = weight * h.abs() / self.stiffness_scale;
-                    let rho = nk / ng;
-                    let wk = dk * (c / (nk * ng));
-                    let wg = dg * (-c * rho / (ng * ng));
-                    kbar[sj] += wk;
-                    kbar[si] -= wk;
-                    gbar[sj] += wg;
-                    gbar[si] -= wg;
-                }
-            }
-        }
+        // z is constant here: its direct cotangent is dropped.
+        self.seed(
+            tab, cfg, &fr.z, h, &ws.k, &out, weight, &mut kbar, &mut gbar,
+        );
         stage_vjp(tab, f, fr.t, &fr.z, h, &ws.k, &mut kbar, &mut gbar, 1, gp);
         if let Some(i) = gp.iter().position(|g| !g.is_finite()) {
             return Err(RegularizeError::NonFiniteValue {
@@ -354,26 +320,29 @@ impl<T: RealField + Copy> OneStep<T> {
         ws.k[0] = fr.k1;
         ws.k1_ready = true;
         let out = step(tab, f, fr.t, &fr.z, fr.h, cfg, ws);
-        let value = match self.quantity {
+        let value = self.measure(&out, &fr.z, fr.h);
+        (value, out)
+    }
+
+    /// `R` of one step from `z` with size `h` and kernel output `out`: `E_est·|h|` or
+    /// `ρ·|h|/scale` (an undefined stiffness estimate, `‖g_j − g_i‖ = 0`, counts as 0).
+    pub(crate) fn measure<const D: usize>(
+        &self,
+        out: &crate::step::StepOutput<D, T>,
+        z: &State<D, T>,
+        h: T,
+    ) -> T {
+        match self.quantity {
             Quantity::Error => match &out.err {
                 Some(e) => {
-                    error_norm(
-                        e,
-                        out.err2.as_ref(),
-                        &fr.z,
-                        &out.y_new,
-                        self.rtol,
-                        self.atol,
-                    ) * fr.h.abs()
+                    error_norm(e, out.err2.as_ref(), z, &out.y_new, self.rtol, self.atol) * h.abs()
                 }
                 None => T::zero(),
             },
-            // An undefined estimate (‖g_j − g_i‖ = 0: all stages coincide) counts as 0.
             Quantity::Stiffness => {
-                out.stiffness.unwrap_or(T::zero()) * fr.h.abs() / self.stiffness_scale
+                out.stiffness.unwrap_or(T::zero()) * h.abs() / self.stiffness_scale
             }
-        };
-        (value, out)
+        }
     }
 
     fn finite<const D: usize>(&self, fr: &Frozen<D, T>, value: T) -> Result<T, RegularizeError> {
@@ -388,26 +357,85 @@ impl<T: RealField + Copy> OneStep<T> {
         }
     }
 
+    /// Seed the stage cotangents `kbar = ∂(w·R)/∂k_i`, `gbar = ∂(w·R)/∂g_i` of one step
+    /// `(z, h)` with stages `k` and kernel output `out` (made with `cfg`), and return the direct
+    /// cotangent of the start state `z` (through the error scaling and, for non-FSAL tableaus,
+    /// `y⁺ = z + h Σ b_i k_i`); the part through the stage states comes from [`stage_vjp`].
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn seed<const S: usize, const D: usize>(
+        &self,
+        tab: &Tableau<S, T>,
+        cfg: StepConfig,
+        z: &State<D, T>,
+        h: T,
+        k: &[State<D, T>; S],
+        out: &crate::step::StepOutput<D, T>,
+        weight: T,
+        kbar: &mut [State<D, T>; S],
+        gbar: &mut [State<D, T>; S],
+    ) -> State<D, T> {
+        let mut zbar = State::<D, T>::zeros();
+        match self.quantity {
+            Quantity::Error => {
+                // `check` required b_hat and asked for the error, so `err` is present.
+                if let Some(err) = &out.err {
+                    zbar = self.seed_error(
+                        tab,
+                        z,
+                        h,
+                        err,
+                        out.err2.as_ref(),
+                        &out.y_new,
+                        weight * h.abs(),
+                        kbar,
+                        gbar,
+                    );
+                }
+            }
+            Quantity::Stiffness => {
+                if let Some((si, sj)) = cfg.stiffness_pair {
+                    let gi = stage_state(tab, z, h, k, si);
+                    let gj = stage_state(tab, z, h, k, sj);
+                    let dk = k[sj] - k[si];
+                    let dg = gj - gi;
+                    let (nk, ng) = (dk.norm(), dg.norm());
+                    if nk > T::zero() && ng > T::zero() {
+                        let c = weight * h.abs() / self.stiffness_scale;
+                        let rho = nk / ng;
+                        let wk = dk * (c / (nk * ng));
+                        let wg = dg * (-c * rho / (ng * ng));
+                        kbar[sj] += wk;
+                        kbar[si] -= wk;
+                        gbar[sj] += wg;
+                        gbar[si] -= wg;
+                    }
+                }
+            }
+        }
+        zbar
+    }
+
     /// Seed the stage cotangents with `∂(c·E_est)/∂k_i` and `∂/∂g_S` (through `y⁺` in the
-    /// error scaling `atol + rtol·max(|z_i|, |y⁺_i|)`; `z` is constant).
+    /// error scaling `atol + rtol·max(|z_i|, |y⁺_i|)`); returns the direct cotangent of `z`.
     #[allow(clippy::too_many_arguments, clippy::needless_range_loop)]
     fn seed_error<const S: usize, const D: usize>(
         &self,
         tab: &Tableau<S, T>,
-        fr: &Frozen<D, T>,
+        z: &State<D, T>,
+        h: T,
         err: &State<D, T>,
         err2: Option<&State<D, T>>,
         y_new: &State<D, T>,
         c: T,
         kbar: &mut [State<D, T>; S],
         gbar: &mut [State<D, T>; S],
-    ) {
+    ) -> State<D, T> {
         let n = cst::<T>(D as f64);
         let two = cst::<T>(2.0);
         let mut sk = State::<D, T>::zeros();
         let (mut s1, mut s2) = (T::zero(), T::zero());
         for i in 0..D {
-            sk[i] = self.atol + self.rtol * fr.z[i].abs().max(y_new[i].abs());
+            sk[i] = self.atol + self.rtol * z[i].abs().max(y_new[i].abs());
             s1 += (err[i] / sk[i]).powi(2);
             if let Some(e2) = err2 {
                 s2 += (e2[i] / sk[i]).powi(2);
@@ -439,6 +467,7 @@ impl<T: RealField + Copy> OneStep<T> {
         let mut ebar = State::<D, T>::zeros();
         let mut e2bar = State::<D, T>::zeros();
         let mut ynbar = State::<D, T>::zeros();
+        let mut zbar = State::<D, T>::zeros();
         for i in 0..D {
             let e1 = err[i] / sk[i];
             ebar[i] = c * d1 * two * e1 / sk[i];
@@ -448,11 +477,12 @@ impl<T: RealField + Copy> OneStep<T> {
                 e2bar[i] = c * d2 * two * e / sk[i];
                 skbar -= c * d2 * two * e * e / sk[i];
             }
-            if y_new[i].abs() > fr.z[i].abs() {
+            if y_new[i].abs() > z[i].abs() {
                 ynbar[i] = skbar * self.rtol * y_new[i].signum();
+            } else {
+                zbar[i] = skbar * self.rtol * z[i].signum();
             }
         }
-        let h = fr.h;
         let b_hat = tab.b_hat.unwrap_or(tab.b);
         for i in 0..S {
             let w = h * (tab.b[i] - b_hat[i]);
@@ -475,7 +505,9 @@ impl<T: RealField + Copy> OneStep<T> {
                     kbar[i].axpy(h * tab.b[i], &ynbar, T::one());
                 }
             }
+            zbar += ynbar;
         }
+        zbar
     }
 }
 

@@ -12,6 +12,8 @@
 //! * [`OneStep`]: the one-step quantity `E_est·|h|` or `S_est·|h|` at `t_r` with `z(t_r)`, `k₁`
 //!   and `h` (Hairer's initial step) frozen, and its θ-gradient through stages `2..s`.
 //! * [`Local`]: sampler + one-step quantity, implementing [`Regularizer`].
+//! * [`Global`]: the sum (or mean) over all accepted steps of the same quantity, differentiated
+//!   through the whole solve with the discrete adjoint ([`crate::sensitivity`]).
 //! * [`Weight`]: constant or exponentially decaying weight `w(k)`.
 //! * [`stage_vjp`]: the reverse pass through one step's stage equations (shared).
 //!
@@ -37,6 +39,7 @@
 //! ```
 
 mod error;
+mod global;
 mod local;
 mod record;
 mod reverse;
@@ -44,6 +47,7 @@ mod sampler;
 mod schedule;
 
 pub use error::RegularizeError;
+pub use global::{Global, GlobalEval};
 pub use local::{Frozen, LocalEval, OneStep, Quantity};
 pub use record::{RecordedStep, Reduction, StepRecorder};
 pub use reverse::stage_vjp;
