@@ -1,24 +1,33 @@
 //! SCIENCE §2 time-series experiment: fit the 2-D cubic spiral `z' = A z³` (element-wise cube,
 //! A = [[-0.1, 2], [-2, -0.1]], z(0) = (2, 0), 30 observations on [0, 1.5]) with a neural ODE
-//! `z' = MLP(z³)` (2-16-2 tanh), with and without the local error regularizer, and compare the
-//! NFE of the trained models at comparable MSE.
+//! `z' = MLP(z³)` (2-16-2 tanh), without regularization, with the local error regularizer
+//! (unbiased and biased samplers) and with the global one (sum over steps, through the discrete
+//! adjoint), and compare the NFE of the trained models at comparable MSE.
 //!
 //! Training: tsit5 at rtol 1e-6 / atol 1e-8, discrete adjoint, Adam (lr `--lr`, default 1e-2,
-//! `--iters` iterations, default 500). Regularized runs add `w·E_est(t_r)·|h(t_r)|` with `t_r`
-//! from the unbiased or biased sampler (seeded), `w` constant (`--weight`, default 100).
+//! `--iters` iterations, default 2000). Regularized runs add `w·E_est(t_r)·|h(t_r)|` with `t_r`
+//! from the unbiased or biased sampler (seeded), `w` constant (`--weights`, default
+//! 0.003,0.01,0.03; the gradient of `E_est` does not shrink with `E_est` — it behaves like an
+//! L1 penalty on the scaled error — so weights that matter are small).
 //! For each of `--seeds` network seeds (default 3) it prints the final MSE and the NFE of one
 //! forward solve of the trained model (the same solver settings).
 //!
-//! Run: `cargo run --release --example spiral_reg -- [--iters 500] [--lr 1e-2] [--weight 100] [--seeds 3]`
+//! Run: `cargo run --release --example spiral_reg -- [--iters 2000] [--lr 1e-2] [--weights 0.003,0.01,0.03] [--seeds 3]`
 
 use nodal::integrate::solve_adaptive_with;
 use nodal::nn::{Mlp, MlpField};
 use nodal::regularize::{
-    Biased, Local, OneStep, Regularizer, StepRecorder, TimeSampler, Unbiased, Weight,
+    Biased, Global, Local, OneStep, Reduction, RegularizeError, Regularizer, StepRecorder,
+    Unbiased, Weight,
 };
+use nodal::sensitivity::record;
 use nodal::train::{Adam, NodeProblem, Objective, TimeSeries, TrainError};
 use nodal::{solve_at, Adaptive, ParamField, State, Stepping, Tableau, VectorField};
 use std::cell::{Cell, RefCell};
+
+/// The time span of the data.
+const T0: f64 = 0.0;
+const T1: f64 = 1.5;
 
 /// `z' = MLP(z³)`: the cube is the known feature of the spiral (as in DiffEqFlux's example).
 #[derive(Clone, Debug)]
@@ -44,56 +53,78 @@ impl ParamField<2> for CubeNet {
     }
 }
 
-/// Data loss (MSE through the solver, from `NodeProblem`) plus `w(k)·R_local`.
-struct Regularized<'a, Sm> {
+/// The regularizer a run trains with.
+enum Penalty {
+    LocalUnbiased(Local<Unbiased>),
+    LocalBiased(Local<Biased>),
+    Global(Global),
+}
+
+impl Penalty {
+    fn name(&self) -> &'static str {
+        match self {
+            Penalty::LocalUnbiased(_) => "local unbiased",
+            Penalty::LocalBiased(_) => "local biased",
+            Penalty::Global(_) => "global (sum)",
+        }
+    }
+}
+
+/// Data loss (MSE through the solver, from `NodeProblem`) plus `w(k)·R`.
+struct Regularized<'a> {
     prob: &'a NodeProblem<7, 2, CubeNet>,
     tab: Tableau<7>,
     opts: Adaptive,
-    span: (f64, f64),
     y0: State<2>,
-    reg: RefCell<Local<Sm>>,
+    pen: RefCell<Penalty>,
     weight: Weight,
     iter: Cell<usize>,
 }
 
-impl<Sm: TimeSampler<f64>> Objective for Regularized<'_, Sm> {
+fn reg_err(e: RegularizeError) -> TrainError {
+    TrainError::InvalidOption {
+        name: "regularizer",
+        value: f64::NAN,
+        expected: leak(e.to_string()),
+    }
+}
+
+impl Objective for Regularized<'_> {
     fn n_params(&self) -> usize {
         self.prob.n_params()
     }
     fn eval(&self, params: &[f64], batch: &[usize]) -> Result<(f64, Vec<f64>), TrainError> {
         let (mut loss, mut grad) = self.prob.eval(params, batch)?;
         let f = self.prob.field_with(params)?;
-        let mut rec = StepRecorder::new(&self.tab);
-        solve_adaptive_with(
-            &self.tab,
-            &f,
-            self.span.0,
-            self.span.1,
-            self.y0,
-            &self.opts,
-            &mut rec,
-        )
-        .map_err(|source| TrainError::Solve {
-            trajectory: 0,
-            source,
-        })?;
         let k = self.iter.get();
         self.iter.set(k + 1);
-        let w = self.weight.at(k).map_err(|e| TrainError::InvalidOption {
-            name: "weight",
-            value: f64::NAN,
-            expected: leak(e.to_string()),
-        })?;
-        let r = self
-            .reg
-            .borrow_mut()
-            .value_and_grad(&self.tab, &f, &rec, w, &mut grad)
-            .map_err(|e| TrainError::InvalidOption {
-                name: "regularizer",
-                value: f64::NAN,
-                expected: leak(e.to_string()),
-            })?;
-        loss += w * r.value;
+        let w = self.weight.at(k).map_err(reg_err)?;
+        let solve_err = |source| TrainError::Solve {
+            trajectory: 0,
+            source,
+        };
+        let (tab, opts) = (&self.tab, &self.opts);
+        let r = match &mut *self.pen.borrow_mut() {
+            Penalty::Global(g) => {
+                let tape = record(tab, &f, T0, self.y0, &[T1], &Stepping::Adaptive(*opts))
+                    .map_err(solve_err)?;
+                g.value_and_grad(tab, &f, &tape, w, &mut grad)
+                    .map_err(reg_err)?
+                    .value
+            }
+            local => {
+                let mut rec = StepRecorder::new(tab);
+                solve_adaptive_with(tab, &f, T0, T1, self.y0, opts, &mut rec).map_err(solve_err)?;
+                match local {
+                    Penalty::LocalUnbiased(l) => l.value_and_grad(tab, &f, &rec, w, &mut grad),
+                    Penalty::LocalBiased(l) => l.value_and_grad(tab, &f, &rec, w, &mut grad),
+                    Penalty::Global(_) => unreachable!("handled above"),
+                }
+                .map_err(reg_err)?
+                .value
+            }
+        };
+        loss += w * r;
         Ok((loss, grad))
     }
     fn loss(&self, params: &[f64], batch: &[usize]) -> Result<f64, TrainError> {
@@ -109,25 +140,31 @@ fn leak(s: String) -> &'static str {
 struct Opts {
     iters: u64,
     lr: f64,
-    weight: f64,
+    weights: Vec<f64>,
     seeds: u64,
 }
 
 fn parse() -> Result<Opts, String> {
     let mut o = Opts {
-        iters: 500,
+        iters: 2000,
         lr: 1e-2,
-        weight: 100.0,
+        weights: vec![0.003, 0.01, 0.03],
         seeds: 3,
     };
     let args: Vec<String> = std::env::args().skip(1).collect();
     for pair in args.chunks(2) {
         let v = pair.get(1).ok_or(format!("{} needs a value", pair[0]))?;
+        if pair[0] == "--weights" {
+            o.weights = v
+                .split(',')
+                .map(|w| w.parse::<f64>().map_err(|e| format!("--weights: {e}")))
+                .collect::<Result<_, _>>()?;
+            continue;
+        }
         let num = v.parse::<f64>().map_err(|e| format!("{}: {e}", pair[0]))?;
         match pair[0].as_str() {
             "--iters" => o.iters = num as u64,
             "--lr" => o.lr = num,
-            "--weight" => o.weight = num,
             "--seeds" => o.seeds = num as u64,
             other => return Err(format!("unknown option {other}")),
         }
@@ -139,7 +176,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let o = parse()?;
     let a = nalgebra::Matrix2::new(-0.1, 2.0, -2.0, -0.1);
     let truth_f = move |_t: f64, z: &State<2>| a * z.map(|v| v * v * v);
-    let (t0, t1) = (0.0, 1.5);
+    let (t0, t1) = (T0, T1);
     let times: Vec<f64> = (0..30).map(|i| t1 * i as f64 / 29.0).collect();
     let y0 = State::<2>::new(2.0, 0.0);
     let truth = solve_at(
@@ -156,11 +193,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "spiral z' = A z^3, 30 observations on [0, 1.5]; model z' = MLP(z^3) 2-16-2 tanh; tsit5 rtol 1e-6 atol 1e-8"
     );
+    let truth_nfe = solve_at(&tab, &truth_f, t0, y0, &[t1], &Stepping::Adaptive(opts))?
+        .stats
+        .nfe;
+    println!("NFE of the true field with the same solver: {truth_nfe}");
     println!(
-        "Adam lr {:e}, {} iterations; local error regularizer weight {} (constant)",
-        o.lr, o.iters, o.weight
+        "Adam lr {:e}, {} iterations; local (unbiased, biased) and global error regularizers, constant weights {:?}",
+        o.lr, o.iters, o.weights
     );
-    println!("seed | method          | MSE        | NFE | w*R (last)");
+    println!(
+        "R_E = sum over accepted steps of E_est*|h| of the trained model's solve (the global error quantity)"
+    );
+    println!("seed | method          | weight  | MSE        | NFE | R_E");
     for seed in 0..o.seeds {
         let net = Mlp::builder(&[2, 16, 2])
             .seed(seed)
@@ -173,68 +217,64 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             seed,
             ..Adam::new(o.lr)
         };
-        for method in ["vanilla", "local unbiased", "local biased"] {
-            let (params, last_r) = match method {
-                "vanilla" => (adam.minimize(&prob, p0.clone(), None)?.params, 0.0),
-                "local unbiased" => run(
-                    &prob,
-                    &adam,
-                    &p0,
+        let params = adam.minimize(&prob, p0.clone(), None)?.params;
+        report(&prob, &params, seed, "vanilla", 0.0, tab, opts, y0)?;
+        let one = OneStep::error(opts.rtol, opts.atol);
+        for &w in &o.weights {
+            for pen in [
+                Penalty::LocalUnbiased(Local::new(one, Unbiased::new(seed))),
+                Penalty::LocalBiased(Local::new(one, Biased::new(seed))),
+                Penalty::Global(Global::new(one)),
+            ] {
+                let name = pen.name();
+                let obj = Regularized {
+                    prob: &prob,
                     tab,
                     opts,
                     y0,
-                    o.weight,
-                    Unbiased::new(seed),
-                )?,
-                _ => run(
-                    &prob,
-                    &adam,
-                    &p0,
-                    tab,
-                    opts,
-                    y0,
-                    o.weight,
-                    Biased::new(seed),
-                )?,
-            };
-            let mse = prob.loss(&params, &[0])?;
-            let nfe = prob.predict(&params, 0)?.stats.nfe;
-            println!("{seed:4} | {method:15} | {mse:.4e} | {nfe:3} | {last_r:.3e}");
+                    pen: RefCell::new(pen),
+                    weight: Weight::Constant(w),
+                    iter: Cell::new(0),
+                };
+                let params = match adam.minimize(&obj, p0.clone(), None) {
+                    Ok(r) => r.params,
+                    Err(TrainError::Stopped {
+                        iter,
+                        params,
+                        source,
+                    }) => {
+                        println!(
+                            "{seed:4} | {name:15} | {w:7} | stopped at iteration {iter}: {source}"
+                        );
+                        params
+                    }
+                    Err(e) => return Err(e.into()),
+                };
+                report(&prob, &params, seed, name, w, tab, opts, y0)?;
+            }
         }
     }
     Ok(())
 }
 
+/// Print MSE, NFE and R_E of a trained model.
 #[allow(clippy::too_many_arguments)]
-fn run<Sm: TimeSampler<f64>>(
+fn report(
     prob: &NodeProblem<7, 2, CubeNet>,
-    adam: &Adam,
-    p0: &[f64],
+    params: &[f64],
+    seed: u64,
+    name: &str,
+    w: f64,
     tab: Tableau<7>,
     opts: Adaptive,
     y0: State<2>,
-    weight: f64,
-    sampler: Sm,
-) -> Result<(Vec<f64>, f64), Box<dyn std::error::Error>> {
-    let obj = Regularized {
-        prob,
-        tab,
-        opts,
-        span: (0.0, 1.5),
-        y0,
-        reg: RefCell::new(Local::new(OneStep::error(opts.rtol, opts.atol), sampler)),
-        weight: Weight::Constant(weight),
-        iter: Cell::new(0),
-    };
-    let r = adam.minimize(&obj, p0.to_vec(), None)?;
-    // w·R at the final parameters, on a fresh sample (reported, not optimized).
-    let f = prob.field_with(&r.params)?;
+) -> Result<(), Box<dyn std::error::Error>> {
+    let mse = prob.loss(params, &[0])?;
+    let nfe = prob.predict(params, 0)?.stats.nfe;
+    let f = prob.field_with(params)?;
     let mut rec = StepRecorder::new(&tab);
-    solve_adaptive_with(&tab, &f, 0.0, 1.5, y0, &opts, &mut rec)?;
-    let mut g = vec![0.0; r.params.len()];
-    let ev = obj
-        .reg
-        .borrow_mut()
-        .value_and_grad(&tab, &f, &rec, weight, &mut g)?;
-    Ok((r.params, weight * ev.value))
+    solve_adaptive_with(&tab, &f, T0, T1, y0, &opts, &mut rec)?;
+    let re = rec.error_total(Reduction::Sum);
+    println!("{seed:4} | {name:15} | {w:7} | {mse:.4e} | {nfe:3} | {re:.3e}");
+    Ok(())
 }
