@@ -382,3 +382,51 @@ fn bad_inputs_give_typed_errors() {
     );
     assert_eq!(cfg.quantity, Quantity::Error);
 }
+
+#[test]
+fn tape_and_recorder_give_the_same_local_regularizer() {
+    use nodal::regularize::state_on_tape;
+    use nodal::sensitivity::record;
+    fn both<const S: usize>(tab: &Tableau<S>) {
+        let f = field(31);
+        let opts = Adaptive::with_tol(1e-6, 1e-8);
+        let y0 = State::<2>::new(0.8, -0.3);
+        let mut rec = StepRecorder::new(tab);
+        solve_adaptive_with(tab, &f, 0.0, 2.0, y0, &opts, &mut rec).unwrap();
+        let tape = record(tab, &f, 0.0, y0, &[2.0], &Stepping::Adaptive(opts)).unwrap();
+        assert_eq!(tape.steps(), rec.steps().len());
+        let cfg = OneStep::error(opts.rtol, opts.atol);
+        let np = f.params().len();
+        for seed in 0..4 {
+            let (mut a, mut b) = (
+                Local::new(cfg, Unbiased::new(seed)),
+                Local::new(cfg, Unbiased::new(seed)),
+            );
+            let (mut ga, mut gb) = (vec![0.0; np], vec![0.0; np]);
+            let ea = a.value_and_grad(tab, &f, &rec, 1.0, &mut ga).unwrap();
+            let eb = b
+                .value_and_grad_on_tape(tab, &f, &tape, 1.0, &mut gb)
+                .unwrap();
+            assert_eq!(ea.t, eb.t);
+            let za = rec.state_at(tab, ea.t).unwrap();
+            let zb = state_on_tape(tab, &f, &tape, ea.t).unwrap();
+            approx::assert_relative_eq!(za, zb, max_relative = 1e-13);
+            approx::assert_relative_eq!(ea.value, eb.value, max_relative = 1e-8);
+            let (mut c, mut d) = (
+                Local::new(cfg, Biased::new(seed)),
+                Local::new(cfg, Biased::new(seed)),
+            );
+            let (mut gc, mut gd) = (vec![0.0; np], vec![0.0; np]);
+            let ec = c.value_and_grad(tab, &f, &rec, 1.0, &mut gc).unwrap();
+            let ed = d
+                .value_and_grad_on_tape(tab, &f, &tape, 1.0, &mut gd)
+                .unwrap();
+            assert_eq!(ec, ed);
+            assert_eq!(gc, gd);
+        }
+    }
+    both(&Tableau::tsit5());
+    both(&Tableau::dopri5());
+    both(&Tableau::bs3());
+    both(&Tableau::dop853());
+}

@@ -49,11 +49,14 @@ mod schedule;
 pub use error::RegularizeError;
 pub use global::{Global, GlobalEval};
 pub use local::{Frozen, LocalEval, OneStep, Quantity};
-pub use record::{RecordedStep, Reduction, StepRecorder};
+pub use record::{
+    state_on_tape, tape_span, tape_step_starts, RecordedStep, Reduction, StepRecorder,
+};
 pub use reverse::stage_vjp;
 pub use sampler::{Biased, TimeSampler, Unbiased};
 pub use schedule::Weight;
 
+use crate::sensitivity::Tape;
 use crate::{ParamField, Tableau};
 use nalgebra::RealField;
 
@@ -111,6 +114,36 @@ where
         let (t0, t1) = rec.span().ok_or(RegularizeError::EmptyRecord)?;
         let t = self.sampler.sample(t0, t1, rec.step_starts())?;
         let z = rec.state_at(tab, t)?;
+        self.one_step
+            .value_and_grad(tab, f, t, &z, (t0, t1), weight, gp)
+    }
+}
+
+impl<Sm, T: RealField + Copy> Local<Sm, T> {
+    /// The local regularizer after a forward solve recorded as an adjoint [`Tape`] (what a
+    /// training loop using [`crate::sensitivity`] already holds): `t_r` from the tape's step
+    /// starts and span, `z(t_r)` from [`state_on_tape`]. With the same sampler state it draws
+    /// the same `t_r` and returns the same value as [`Regularizer::value_and_grad`] on a
+    /// [`StepRecorder`] of the same solve.
+    ///
+    /// # Errors
+    /// As [`Regularizer::value_and_grad`].
+    pub fn value_and_grad_on_tape<const S: usize, const D: usize, F>(
+        &mut self,
+        tab: &Tableau<S, T>,
+        f: &F,
+        tape: &Tape<S, D, T>,
+        weight: T,
+        gp: &mut [T],
+    ) -> Result<LocalEval<T>, RegularizeError>
+    where
+        Sm: TimeSampler<T>,
+        F: ParamField<D, T> + ?Sized,
+    {
+        self.one_step.check(tab)?;
+        let (t0, t1) = tape_span(tape).ok_or(RegularizeError::EmptyRecord)?;
+        let t = self.sampler.sample(t0, t1, &tape_step_starts(tape))?;
+        let z = state_on_tape(tab, f, tape, t)?;
         self.one_step
             .value_and_grad(tab, f, t, &z, (t0, t1), weight, gp)
     }

@@ -3,8 +3,10 @@
 use super::error::RegularizeError;
 use crate::dense::interpolate;
 use crate::integrate::{Accepted, StepObserver};
+use crate::sensitivity::Tape;
+use crate::step::{step, StepConfig, Workspace};
 use crate::tableau::{to_f64, Interpolant};
-use crate::{State, Tableau};
+use crate::{State, Tableau, VectorField};
 use nalgebra::RealField;
 
 /// One accepted step as stored by [`StepRecorder`].
@@ -177,4 +179,85 @@ impl<const S: usize, const D: usize, T: RealField + Copy> StepObserver<S, D, T>
             stiffness: st.stiffness,
         });
     }
+}
+
+/// Start times of the accepted steps of a [`Tape`] (every accepted step time but the final).
+pub fn tape_step_starts<const S: usize, const D: usize, T: RealField + Copy>(
+    tape: &Tape<S, D, T>,
+) -> Vec<T> {
+    tape.grid().steps.iter().map(|s| s.0).collect()
+}
+
+/// `(t0, t1)` of the solve recorded in a [`Tape`], `None` if it took no step.
+pub fn tape_span<const S: usize, const D: usize, T: RealField + Copy>(
+    tape: &Tape<S, D, T>,
+) -> Option<(T, T)> {
+    let g = tape.grid();
+    let &(t, h) = g.steps.last()?;
+    Some((g.t0, t + h))
+}
+
+/// The solution at `t` from a [`Tape`] of the adjoint (which stores one state per step, not
+/// the stages): the recorded state at a step start, otherwise the step containing `t` is
+/// recomputed with [`crate::step::step`] (`S` evaluations, plus `f(t + h, y⁺)` for Hermite
+/// dense output) and interpolated with the tableau's dense output, as [`crate::solve_at`] does.
+///
+/// # Errors
+/// [`RegularizeError::EmptyRecord`], [`RegularizeError::TimeOutsideSpan`],
+/// [`RegularizeError::NoDenseOutput`].
+pub fn state_on_tape<const S: usize, const D: usize, T, F>(
+    tab: &Tableau<S, T>,
+    f: &F,
+    tape: &Tape<S, D, T>,
+    t: T,
+) -> Result<State<D, T>, RegularizeError>
+where
+    T: RealField + Copy,
+    F: VectorField<D, T> + ?Sized,
+{
+    let (t0, t1) = tape_span(tape).ok_or(RegularizeError::EmptyRecord)?;
+    let dir = if t1 >= t0 { T::one() } else { -T::one() };
+    if !(t.is_finite() && (t - t0) * dir >= T::zero() && (t1 - t) * dir >= T::zero()) {
+        return Err(RegularizeError::TimeOutsideSpan {
+            t: to_f64(t),
+            t0: to_f64(t0),
+            t1: to_f64(t1),
+        });
+    }
+    let steps = &tape.grid().steps;
+    let n = steps
+        .partition_point(|s| (t - s.0) * dir >= T::zero())
+        .max(1)
+        - 1;
+    let (ts, h) = steps[n];
+    let no_state = RegularizeError::NoDenseOutput { t: to_f64(t) };
+    let y = *tape.state(n).ok_or(no_state)?;
+    let y_new = *tape.state(n + 1).ok_or(no_state)?;
+    if t == ts {
+        return Ok(y);
+    }
+    let theta = (t - ts) / h;
+    if theta >= T::one() {
+        return Ok(y_new);
+    }
+    let mut ws = Workspace::<S, D, T>::new();
+    step(tab, f, ts, &y, h, StepConfig::default(), &mut ws);
+    let f_new =
+        (tab.interpolant == Interpolant::Hermite && !tab.fsal).then(|| f.eval(ts + h, &y_new));
+    let acc = Accepted {
+        index: n,
+        t: ts,
+        h,
+        y: &y,
+        y_new: &y_new,
+        k: &ws.k,
+        f_new: if tab.fsal {
+            Some(&ws.k[S - 1])
+        } else {
+            f_new.as_ref()
+        },
+        err_norm: None,
+        stiffness: None,
+    };
+    interpolate(tab, &acc, theta).ok_or(no_state)
 }
