@@ -24,6 +24,7 @@ use nodal::sensitivity::record;
 use nodal::train::{Adam, NodeProblem, Objective, TimeSeries, TrainError};
 use nodal::{solve_at, Adaptive, ParamField, State, Stepping, Tableau, VectorField};
 use std::cell::{Cell, RefCell};
+use std::time::Instant;
 
 /// The time span of the data.
 const T0: f64 = 0.0;
@@ -204,7 +205,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!(
         "R_E = sum over accepted steps of E_est*|h| of the trained model's solve (the global error quantity)"
     );
-    println!("seed | method          | weight  | MSE        | NFE | R_E");
+    println!(
+        "ms/iter: wall-clock training time per Adam iteration (shared machine: indicative only)"
+    );
+    println!("seed | method          | weight  | MSE        | NFE | R_E       | ms/iter");
     for seed in 0..o.seeds {
         let net = Mlp::builder(&[2, 16, 2])
             .seed(seed)
@@ -217,8 +221,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             seed,
             ..Adam::new(o.lr)
         };
+        let clock = Instant::now();
         let params = adam.minimize(&prob, p0.clone(), None)?.params;
-        report(&prob, &params, seed, "vanilla", 0.0, tab, opts, y0)?;
+        let ms = 1e3 * clock.elapsed().as_secs_f64() / o.iters as f64;
+        report(&prob, &params, seed, "vanilla", 0.0, ms, tab, opts, y0)?;
         let one = OneStep::error(opts.rtol, opts.atol);
         for &w in &o.weights {
             for pen in [
@@ -236,6 +242,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     weight: Weight::Constant(w),
                     iter: Cell::new(0),
                 };
+                let clock = Instant::now();
                 let params = match adam.minimize(&obj, p0.clone(), None) {
                     Ok(r) => r.params,
                     Err(TrainError::Stopped {
@@ -250,14 +257,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     }
                     Err(e) => return Err(e.into()),
                 };
-                report(&prob, &params, seed, name, w, tab, opts, y0)?;
+                let ms = 1e3 * clock.elapsed().as_secs_f64() / o.iters as f64;
+                report(&prob, &params, seed, name, w, ms, tab, opts, y0)?;
             }
         }
     }
     Ok(())
 }
 
-/// Print MSE, NFE and R_E of a trained model.
+/// Print MSE, NFE, R_E and the training time per iteration of a trained model.
 #[allow(clippy::too_many_arguments)]
 fn report(
     prob: &NodeProblem<7, 2, CubeNet>,
@@ -265,6 +273,7 @@ fn report(
     seed: u64,
     name: &str,
     w: f64,
+    ms_per_iter: f64,
     tab: Tableau<7>,
     opts: Adaptive,
     y0: State<2>,
@@ -275,6 +284,6 @@ fn report(
     let mut rec = StepRecorder::new(&tab);
     solve_adaptive_with(&tab, &f, T0, T1, y0, &opts, &mut rec)?;
     let re = rec.error_total(Reduction::Sum);
-    println!("{seed:4} | {name:15} | {w:7} | {mse:.4e} | {nfe:3} | {re:.3e}");
+    println!("{seed:4} | {name:15} | {w:7} | {mse:.4e} | {nfe:3} | {re:.3e} | {ms_per_iter:.2}");
     Ok(())
 }

@@ -235,7 +235,9 @@ impl<T: RealField + Copy> OneStep<T> {
     ///
     /// # Errors
     /// As [`OneStep::value_frozen`], plus [`RegularizeError::ParamLength`] if
-    /// `gp.len() != f.params().len()`.
+    /// `gp.len() != f.params().len()`. Input errors leave `gp` untouched; a
+    /// [`RegularizeError::NonFiniteValue`] found in the gradient is reported after the
+    /// accumulation, so `gp` then holds non-finite entries and should be discarded.
     pub fn value_and_grad_frozen<const S: usize, const D: usize, F>(
         &self,
         tab: &Tableau<S, T>,
