@@ -10,6 +10,7 @@
 //! * [`nlp`]: a primal–dual interior-point solver for general nonlinear programs.
 //! * [`nn`]: multilayer perceptrons as trainable vector fields.
 //! * [`train`]: losses, data, Adam and argmin's L-BFGS for fitting neural ODEs to time series.
+//! * [`regularize`]: solver-heuristic regularizers (local error / stiffness at a sampled step).
 //! * [`sensitivity`]: gradients of losses on solves (discrete and continuous adjoints).
 //! * [`collocation`]: simultaneous (collocation) training as one nonlinear program.
 //!
@@ -40,6 +41,7 @@ pub mod field;
 pub mod integrate;
 pub mod nlp;
 pub mod nn;
+pub mod regularize;
 pub mod sensitivity;
 pub mod step;
 pub mod systems;

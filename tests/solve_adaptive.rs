@@ -207,3 +207,49 @@ fn stiffness_estimate_is_exact_on_linear_problems_and_flags_stiffness() {
     .unwrap();
     assert!(log.0.iter().all(|r| r.is_nan()));
 }
+
+struct WantsStiffness(Vec<f64>);
+
+impl<const S: usize, const D: usize> StepObserver<S, D, f64> for WantsStiffness {
+    fn wants_stiffness(&self) -> bool {
+        true
+    }
+    fn on_accept(&mut self, st: &Accepted<'_, S, D, f64>) {
+        self.0.push(st.stiffness.unwrap_or(f64::NAN));
+    }
+}
+
+#[test]
+fn observers_can_ask_for_the_stiffness_estimate_on_every_step() {
+    // RK4's stages 2 and 3 share c = 1/2, so a fixed-step solve can estimate ρ = |λ| too.
+    let f = LinearTest { lambda: -3.0 };
+    let mut obs = WantsStiffness(Vec::new());
+    let (_, st) = nodal::integrate::solve_fixed_with(
+        &Tableau::rk4(),
+        &f,
+        0.0,
+        1.0,
+        State::<1>::new(1.0),
+        0.1,
+        &mut obs,
+    )
+    .unwrap();
+    assert_eq!(obs.0.len(), 10);
+    for rho in &obs.0 {
+        approx::assert_relative_eq!(*rho, 3.0, max_relative = 1e-9);
+    }
+    approx::assert_relative_eq!(st.max_stiffness.unwrap(), 0.3, max_relative = 1e-9);
+    // The default interval (1000) overridden: every adaptive step carries it.
+    let mut obs = WantsStiffness(Vec::new());
+    solve_adaptive_with(
+        &Tableau::tsit5(),
+        &f,
+        0.0,
+        5.0,
+        State::<1>::new(1.0),
+        &Adaptive::with_tol(1e-8, 1e-8),
+        &mut obs,
+    )
+    .unwrap();
+    assert!(obs.0.len() > 5 && obs.0.iter().all(|r| (r - 3.0).abs() < 1e-6));
+}

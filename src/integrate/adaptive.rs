@@ -115,7 +115,11 @@ where
         ..cfg_full
     };
     // Countdown to the next attempt that estimates stiffness (0 = never).
-    let every = opts.stiffness_interval;
+    let every = if obs.wants_stiffness() {
+        1
+    } else {
+        opts.stiffness_interval
+    };
     let mut until_stiff = if every > 0 { 1 } else { 0 };
     let want_end = obs.wants_end_derivative() && !tab.fsal;
     let mut ws = Workspace::<S, D, T>::new();

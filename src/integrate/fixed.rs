@@ -11,7 +11,8 @@ use nalgebra::RealField;
 /// Takes `n = ⌈|t1 − t0| / h⌉` steps (a span that is a multiple of `h` up to a relative 1e-10
 /// round-off gives exactly that many); step `i` starts at `t0 ± i·h` (no accumulated round-off)
 /// and the last step ends exactly at `t1`. `t1 < t0` integrates backwards. FSAL tableaus reuse
-/// their last stage. Makes no heap allocation. The stiffness estimate is not computed here.
+/// their last stage. Makes no heap allocation. The stiffness estimate is computed only for
+/// observers that ask for it ([`StepObserver::wants_stiffness`]).
 ///
 /// # Errors
 /// Invalid tableau, non-finite `y0` or times, `t1 == t0`, `h` not finite or ≤ 0 (or so small
@@ -64,7 +65,14 @@ where
     }
     let n = n_f64 as usize;
 
-    let cfg = StepConfig::default();
+    let cfg = StepConfig {
+        error: false,
+        stiffness_pair: if obs.wants_stiffness() {
+            tab.stiffness_pair()
+        } else {
+            None
+        },
+    };
     let want_end = obs.wants_end_derivative() && !tab.fsal;
     let mut ws = Workspace::<S, D, T>::new();
     let mut stats = Stats::default();
@@ -88,6 +96,7 @@ where
         } else {
             None
         };
+        stats.note_stiffness(hi, out.stiffness);
         obs.on_accept(&Accepted {
             index: i,
             t,
@@ -101,7 +110,7 @@ where
                 f_new.as_ref()
             },
             err_norm: None,
-            stiffness: None,
+            stiffness: out.stiffness,
         });
         if tab.fsal {
             ws.k[0] = ws.k[S - 1];

@@ -37,6 +37,12 @@ pub trait StepObserver<const S: usize, const D: usize, T: RealField + Copy> {
     fn wants_end_derivative(&self) -> bool {
         false
     }
+    /// Ask the loop to compute Shampine's stiffness estimate on every step (overriding
+    /// [`crate::Adaptive::stiffness_interval`]; fixed-step solves compute it only when asked).
+    /// Default: `false`.
+    fn wants_stiffness(&self) -> bool {
+        false
+    }
     /// Called after each accepted step.
     fn on_accept(&mut self, step: &Accepted<'_, S, D, T>);
 }
