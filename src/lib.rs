@@ -39,6 +39,7 @@ pub mod nn;
 pub mod step;
 pub mod systems;
 pub mod tableau;
+pub mod trainable;
 
 pub use error::SolveError;
 pub use field::{ParamField, VectorField};
