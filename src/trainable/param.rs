@@ -155,6 +155,7 @@ impl<const S: usize> TrainableTableau<S> {
     /// Chain rule through the parameterisation: from `∂L/∂A`, `∂L/∂b`, `∂L/∂c` of the explicit
     /// tableau (entries on or above the diagonal of `ga` are ignored) to `∂L/∂φ`:
     /// `∂L/∂c_i = gc_i + ga_i0`, `∂L/∂a_ij = ga_ij − ga_i0` (`j ≥ 1`), `∂L/∂b_i = gb_i`.
+    #[allow(clippy::needless_range_loop)]
     pub fn grad_from_tableau(ga: &[[f64; S]; S], gb: &[f64; S], gc: &[f64; S]) -> Vec<f64> {
         let mut g = Vec::with_capacity(Self::N_PARAMS);
         for i in 1..S {

@@ -72,6 +72,7 @@ fn check_samples(samples: &StabilitySamples) -> Result<(), TrainableError> {
 ///
 /// # Errors
 /// As [`stability_penalty_value`].
+#[allow(clippy::needless_range_loop)]
 pub fn stability_penalty<const S: usize>(
     a: &[[f64; S]; S],
     b: &[f64; S],

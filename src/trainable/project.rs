@@ -90,7 +90,7 @@ pub fn project_weights<const S: usize>(
     let res = &m * &bv - &r;
     let max_residual = res.amax();
     let sum_b_residual = (b.iter().sum::<f64>() - 1.0).abs();
-    if !(max_residual <= 1e-10) {
+    if max_residual.is_nan() || max_residual > 1e-10 {
         return Err(TrainableError::Infeasible {
             order,
             residual: max_residual,
