@@ -9,6 +9,7 @@
 //! * [`systems`]: ready vector fields (Lorenz-63, Van der Pol, ...).
 //! * [`nlp`]: a primal–dual interior-point solver for general nonlinear programs.
 //! * [`nn`]: multilayer perceptrons as trainable vector fields.
+//! * [`sensitivity`]: gradients of losses on solves (discrete and continuous adjoints).
 //!
 //! States are `nalgebra` stack vectors, [`State<D, T>`](State); every numerical routine is
 //! generic in the scalar `T: nalgebra::RealField + Copy`, so `f32`, `f64` and dual numbers run
@@ -36,6 +37,7 @@ pub mod field;
 pub mod integrate;
 pub mod nlp;
 pub mod nn;
+pub mod sensitivity;
 pub mod step;
 pub mod systems;
 pub mod tableau;

@@ -160,9 +160,9 @@ impl<const S: usize, T: RealField + Copy> Tableau<S, T> {
 
     /// Convert the coefficients into another scalar type (e.g. `f64` → dual numbers).
     #[allow(clippy::needless_range_loop)]
-    pub fn cast<U: RealField + Copy>(&self) -> Tableau<S, U>
+    pub fn cast<U>(&self) -> Tableau<S, U>
     where
-        T: simba::scalar::SubsetOf<U>,
+        U: RealField + Copy + simba::scalar::SupersetOf<T>,
     {
         let cv = |x: T| nalgebra::convert::<T, U>(x);
         let mut a = [[U::zero(); S]; S];
