@@ -325,6 +325,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .sum::<f64>()
         / (3 * N_JAC) as f64;
     let rmse_max = var.sqrt();
+    let eigs: Vec<_> = jac_states
+        .iter()
+        .flat_map(|y| {
+            jacobian(y)
+                .complex_eigenvalues()
+                .iter()
+                .copied()
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    println!(
+        "training window: {N_JAC} states; stiffest decay ρ = max(−Re λ) = {:.4}; max |Im λ| = {:.4} (λ = eig ∂f/∂y)",
+        eigs.iter().map(|l| -l.re).fold(0.0f64, f64::max),
+        eigs.iter().map(|l| l.im.abs()).fold(0.0f64, f64::max)
+    );
     let results: Vec<_> = HS
         .par_iter()
         .map(|&h| {
