@@ -47,6 +47,7 @@ pub mod step;
 pub mod systems;
 pub mod tableau;
 pub mod train;
+pub mod trainable;
 
 pub use error::SolveError;
 pub use field::{ParamField, VectorField};
