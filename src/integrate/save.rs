@@ -62,6 +62,47 @@ impl<const S: usize, const D: usize, T: RealField + Copy> StepObserver<S, D, T>
     }
 }
 
+/// Check the inputs of a solve that saves at `times` (used by [`solve_at`] and by the
+/// adjoint's recording solve): finite `t0` and last time, finite `y0`, a stage count that fits
+/// the tableau's interpolant, and save times that are finite, inside `[t0, t_last]` and
+/// non-decreasing in the direction of integration. Returns that direction (±1).
+pub(crate) fn check_save_times<const S: usize, const D: usize, T: RealField + Copy>(
+    tab: &Tableau<S, T>,
+    t0: T,
+    y0: &State<D, T>,
+    times: &[T],
+) -> Result<T, SolveError> {
+    let t1 = *times.last().ok_or(SolveError::NoSaveTimes)?;
+    if !t0.is_finite() || !t1.is_finite() {
+        return Err(SolveError::NonFiniteTime {
+            t0: to_f64(t0),
+            t1: to_f64(t1),
+        });
+    }
+    check_y0(y0)?;
+    if matches!(tab.interpolant, Interpolant::Dopri5 | Interpolant::Tsit5) && S != 7 {
+        return Err(SolveError::InvalidOption {
+            name: "interpolant",
+            value: S as f64,
+            expected: "7 stages for the Dopri5 and Tsit5 interpolants",
+        });
+    }
+    let dir = if t1 >= t0 { T::one() } else { -T::one() };
+    let mut prev = t0;
+    for (index, &t) in times.iter().enumerate() {
+        if !t.is_finite() || (t - prev) * dir < T::zero() || (t - t1) * dir > T::zero() {
+            return Err(SolveError::InvalidSaveTime {
+                index,
+                t: to_f64(t),
+                t0: to_f64(t0),
+                t1: to_f64(t1),
+            });
+        }
+        prev = t;
+    }
+    Ok(dir)
+}
+
 /// Solve from `(t0, y0)` and return the state at each of `times` (non-decreasing in the
 /// direction of integration, inside `[t0, t_last]`; `t_last` is the end of the solve).
 ///
@@ -84,34 +125,8 @@ where
     T: RealField + Copy,
     F: VectorField<D, T> + ?Sized,
 {
+    let dir = check_save_times(tab, t0, &y0, times)?;
     let t1 = *times.last().ok_or(SolveError::NoSaveTimes)?;
-    if !t0.is_finite() || !t1.is_finite() {
-        return Err(SolveError::NonFiniteTime {
-            t0: to_f64(t0),
-            t1: to_f64(t1),
-        });
-    }
-    check_y0(&y0)?;
-    if matches!(tab.interpolant, Interpolant::Dopri5 | Interpolant::Tsit5) && S != 7 {
-        return Err(SolveError::InvalidOption {
-            name: "interpolant",
-            value: S as f64,
-            expected: "7 stages for the Dopri5 and Tsit5 interpolants",
-        });
-    }
-    let dir = if t1 >= t0 { T::one() } else { -T::one() };
-    let mut prev = t0;
-    for (index, &t) in times.iter().enumerate() {
-        if !t.is_finite() || (t - prev) * dir < T::zero() || (t - t1) * dir > T::zero() {
-            return Err(SolveError::InvalidSaveTime {
-                index,
-                t: to_f64(t),
-                t0: to_f64(t0),
-                t1: to_f64(t1),
-            });
-        }
-        prev = t;
-    }
     let mut obs = SaveAt {
         tab,
         times,

@@ -2,7 +2,9 @@
 
 use super::error::SensitivityError;
 use crate::dense::interpolate;
-use crate::integrate::{solve_adaptive_with, solve_fixed_with, Accepted, StepObserver};
+use crate::integrate::{
+    check_save_times, solve_adaptive_with, solve_fixed_with, Accepted, StepObserver,
+};
 use crate::step::{step, StepConfig, Workspace};
 use crate::tableau::{to_f64, Interpolant};
 use crate::{SolveError, State, Stats, Stepping, Tableau, Trajectory, VectorField};
@@ -161,49 +163,6 @@ impl<const S: usize, const D: usize, T: RealField + Copy> StepObserver<S, D, T>
     }
 }
 
-/// Check the save times as [`crate::solve_at`] does; returns the direction of integration.
-pub(crate) fn check_times<const S: usize, const D: usize, T: RealField + Copy>(
-    tab: &Tableau<S, T>,
-    t0: T,
-    y0: &State<D, T>,
-    times: &[T],
-) -> Result<T, SolveError> {
-    let t1 = *times.last().ok_or(SolveError::NoSaveTimes)?;
-    if !t0.is_finite() || !t1.is_finite() {
-        return Err(SolveError::NonFiniteTime {
-            t0: to_f64(t0),
-            t1: to_f64(t1),
-        });
-    }
-    if let Some(index) = y0.iter().position(|v| !v.is_finite()) {
-        return Err(SolveError::NonFiniteInitialState {
-            index,
-            value: to_f64(y0[index]),
-        });
-    }
-    if matches!(tab.interpolant, Interpolant::Dopri5 | Interpolant::Tsit5) && S != 7 {
-        return Err(SolveError::InvalidOption {
-            name: "interpolant",
-            value: S as f64,
-            expected: "7 stages for the Dopri5 and Tsit5 interpolants",
-        });
-    }
-    let dir = if t1 >= t0 { T::one() } else { -T::one() };
-    let mut prev = t0;
-    for (index, &t) in times.iter().enumerate() {
-        if !t.is_finite() || (t - prev) * dir < T::zero() || (t - t1) * dir > T::zero() {
-            return Err(SolveError::InvalidSaveTime {
-                index,
-                t: to_f64(t),
-                t0: to_f64(t0),
-                t1: to_f64(t1),
-            });
-        }
-        prev = t;
-    }
-    Ok(dir)
-}
-
 /// Solve from `(t0, y0)` like [`crate::solve_at`] (same steps, same saved states) and record a
 /// [`Tape`] for [`backward`](super::backward) / [`backward_continuous`](super::backward_continuous).
 ///
@@ -223,7 +182,7 @@ where
     T: RealField + Copy,
     F: VectorField<D, T> + ?Sized,
 {
-    let dir = check_times(tab, t0, &y0, times)?;
+    let dir = check_save_times(tab, t0, &y0, times)?;
     let t1 = *times.last().ok_or(SolveError::NoSaveTimes)?;
     let mut obs = Recorder {
         tab,
