@@ -15,7 +15,7 @@ mod save;
 pub use adaptive::{solve_adaptive, solve_adaptive_with};
 pub use fixed::{solve_fixed, solve_fixed_with};
 pub use observe::{Accepted, StepObserver};
-pub(crate) use save::check_save_times;
+pub(crate) use save::{check_save_times, SaveAt};
 pub use save::{solve_at, Stepping, Trajectory};
 
 use crate::{control::PiController, tableau::to_f64, SolveError, State};

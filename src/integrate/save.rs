@@ -26,22 +26,50 @@ pub struct Trajectory<const D: usize, T = f64> {
     pub stats: Stats,
 }
 
-struct SaveAt<'a, const S: usize, const D: usize, T: RealField + Copy> {
+/// Fills in the states at the save times from accepted steps (dense output). Shared by
+/// [`solve_at`] and the adjoint's recording solve.
+pub(crate) struct SaveAt<'a, const S: usize, const D: usize, T: RealField + Copy> {
     tab: &'a Tableau<S, T>,
     times: &'a [T],
     dir: T,
     next: usize,
-    out: Vec<State<D, T>>,
+    /// The saved states, in the order of `times`.
+    pub(crate) out: Vec<State<D, T>>,
 }
 
-impl<const S: usize, const D: usize, T: RealField + Copy> StepObserver<S, D, T>
-    for SaveAt<'_, S, D, T>
-{
-    fn wants_end_derivative(&self) -> bool {
-        self.tab.interpolant == Interpolant::Hermite
+impl<'a, const S: usize, const D: usize, T: RealField + Copy> SaveAt<'a, S, D, T> {
+    /// A saver for `times` (checked by [`check_save_times`], direction `dir`); the leading save
+    /// times equal to `t0` get `y0` at once. Returns the saver and how many those were.
+    pub(crate) fn new(
+        tab: &'a Tableau<S, T>,
+        times: &'a [T],
+        t0: T,
+        y0: State<D, T>,
+        dir: T,
+    ) -> (Self, usize) {
+        let mut out = Vec::with_capacity(times.len());
+        while out.len() < times.len() && times[out.len()] == t0 {
+            out.push(y0);
+        }
+        let at_start = out.len();
+        let save = Self {
+            tab,
+            times,
+            dir,
+            next: at_start,
+            out,
+        };
+        (save, at_start)
     }
 
-    fn on_accept(&mut self, st: &Accepted<'_, S, D, T>) {
+    /// Whether every save time has its state.
+    pub(crate) fn done(&self) -> bool {
+        self.next == self.times.len()
+    }
+
+    /// Save the times that fall in the accepted step `st`, calling `on_save(θ)` for each
+    /// (θ = (t_s − t)/h ∈ (0, 1]).
+    pub(crate) fn save_in_step(&mut self, st: &Accepted<'_, S, D, T>, mut on_save: impl FnMut(T)) {
         let t_end = st.t + st.h;
         while self.next < self.times.len() {
             let ts = self.times[self.next];
@@ -52,13 +80,26 @@ impl<const S: usize, const D: usize, T: RealField + Copy> StepObserver<S, D, T>
             let y = if theta >= T::one() {
                 *st.y_new
             } else {
-                // Cannot be `None`: the stage count was checked in `solve_at`, and the loops
+                // Cannot be `None`: `check_save_times` checked the stage count, and the loops
                 // provide f(t + h, y⁺) because `wants_end_derivative` asks for it.
                 interpolate(self.tab, st, theta).unwrap_or(*st.y_new)
             };
             self.out.push(y);
+            on_save(theta);
             self.next += 1;
         }
+    }
+}
+
+impl<const S: usize, const D: usize, T: RealField + Copy> StepObserver<S, D, T>
+    for SaveAt<'_, S, D, T>
+{
+    fn wants_end_derivative(&self) -> bool {
+        self.tab.interpolant == Interpolant::Hermite
+    }
+
+    fn on_accept(&mut self, st: &Accepted<'_, S, D, T>) {
+        self.save_in_step(st, |_| {});
     }
 }
 
@@ -127,18 +168,8 @@ where
 {
     let dir = check_save_times(tab, t0, &y0, times)?;
     let t1 = *times.last().ok_or(SolveError::NoSaveTimes)?;
-    let mut obs = SaveAt {
-        tab,
-        times,
-        dir,
-        next: 0,
-        out: Vec::with_capacity(times.len()),
-    };
-    while obs.next < times.len() && times[obs.next] == t0 {
-        obs.out.push(y0);
-        obs.next += 1;
-    }
-    let stats = if obs.next == times.len() {
+    let (mut obs, _) = SaveAt::new(tab, times, t0, y0, dir);
+    let stats = if obs.done() {
         tab.validate()?;
         Stats::default()
     } else {

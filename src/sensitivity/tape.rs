@@ -3,7 +3,7 @@
 use super::error::SensitivityError;
 use crate::dense::interpolate;
 use crate::integrate::{
-    check_save_times, solve_adaptive_with, solve_fixed_with, Accepted, StepObserver,
+    check_save_times, solve_adaptive_with, solve_fixed_with, Accepted, SaveAt, StepObserver,
 };
 use crate::step::{step, StepConfig, Workspace};
 use crate::tableau::{to_f64, Interpolant};
@@ -123,10 +123,7 @@ impl<const S: usize, const D: usize, T: RealField + Copy> Tape<S, D, T> {
 
 struct Recorder<'a, const S: usize, const D: usize, T: RealField + Copy> {
     tab: &'a Tableau<S, T>,
-    times: &'a [T],
-    dir: T,
-    next: usize,
-    out: Vec<State<D, T>>,
+    save: SaveAt<'a, S, D, T>,
     saves: Vec<SavePoint<T>>,
     steps: Vec<(T, T)>,
     ys: Vec<State<D, T>>,
@@ -143,23 +140,9 @@ impl<const S: usize, const D: usize, T: RealField + Copy> StepObserver<S, D, T>
         let index = self.steps.len();
         self.steps.push((st.t, st.h));
         self.ys.push(*st.y_new);
-        let t_end = st.t + st.h;
-        while self.next < self.times.len() {
-            let ts = self.times[self.next];
-            if (ts - t_end) * self.dir > T::zero() {
-                break;
-            }
-            let theta = (ts - st.t) / st.h;
-            let y = if theta >= T::one() {
-                *st.y_new
-            } else {
-                // Cannot fail: the stage count was checked and f(t + h, y⁺) is provided.
-                interpolate(self.tab, st, theta).unwrap_or(*st.y_new)
-            };
-            self.out.push(y);
-            self.saves.push(SavePoint::Step { index, theta });
-            self.next += 1;
-        }
+        let saves = &mut self.saves;
+        self.save
+            .save_in_step(st, |theta| saves.push(SavePoint::Step { index, theta }));
     }
 }
 
@@ -184,22 +167,17 @@ where
 {
     let dir = check_save_times(tab, t0, &y0, times)?;
     let t1 = *times.last().ok_or(SolveError::NoSaveTimes)?;
+    let (save, at_start) = SaveAt::new(tab, times, t0, y0, dir);
+    let mut saves = Vec::with_capacity(times.len());
+    saves.resize(at_start, SavePoint::Start);
     let mut obs = Recorder {
         tab,
-        times,
-        dir,
-        next: 0,
-        out: Vec::with_capacity(times.len()),
-        saves: Vec::with_capacity(times.len()),
+        save,
+        saves,
         steps: Vec::new(),
         ys: vec![y0],
     };
-    while obs.next < times.len() && times[obs.next] == t0 {
-        obs.out.push(y0);
-        obs.saves.push(SavePoint::Start);
-        obs.next += 1;
-    }
-    let stats = if obs.next == times.len() {
+    let stats = if obs.save.done() {
         tab.validate()?;
         Stats::default()
     } else {
@@ -219,7 +197,7 @@ where
         ys: obs.ys,
         traj: Trajectory {
             t: times.to_vec(),
-            y: obs.out,
+            y: obs.save.out,
             stats,
         },
         stepping: *stepping,
