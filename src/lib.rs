@@ -13,6 +13,8 @@
 //! * [`regularize`]: solver-heuristic regularizers (local error / stiffness at a sampled step).
 //! * [`sensitivity`]: gradients of losses on solves (discrete and continuous adjoints).
 //! * [`collocation`]: simultaneous (collocation) training as one nonlinear program.
+//! * [`experiments`]: the published experiments behind `nodal repro`.
+//! * [`report`]: experiment tables (Markdown, CSV), atomic writes and SVG charts.
 //!
 //! States are `nalgebra` stack vectors, [`State<D, T>`](State); every numerical routine is
 //! generic in the scalar `T: nalgebra::RealField + Copy`, so `f32`, `f64` and dual numbers run
@@ -37,11 +39,13 @@ pub mod collocation;
 pub mod control;
 pub mod dense;
 pub mod error;
+pub mod experiments;
 pub mod field;
 pub mod integrate;
 pub mod nlp;
 pub mod nn;
 pub mod regularize;
+pub mod report;
 pub mod sensitivity;
 pub mod step;
 pub mod systems;

@@ -1,6 +1,7 @@
 //! Command-line interface: argument parsing, dispatch and error reporting.
 
 mod methods;
+mod repro;
 mod solve;
 mod tableau;
 
@@ -22,6 +23,8 @@ enum Command {
     Solve(solve::SolveArgs),
     /// Print a tableau with its order, stability polynomial and real stability interval.
     Tableau(tableau::TableauArgs),
+    /// Re-run a published experiment; write tables (Markdown, CSV) and plots (SVG).
+    Repro(repro::ReproArgs),
 }
 
 /// Everything that can go wrong in the CLI, with the numbers and names that explain it.
@@ -63,6 +66,7 @@ pub fn main() -> ExitCode {
     let res = match cli.command {
         Command::Solve(a) => solve::run(&a),
         Command::Tableau(a) => tableau::run(&a),
+        Command::Repro(a) => repro::run(&a),
     };
     match res {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,41 @@
+//! `nodal repro <experiment>`: re-run a published experiment and write its tables (Markdown,
+//! CSV) and plots (SVG) to an output folder.
+//!
+//! Each experiment's logic lives in the library (`nodal::experiments::<name>`) so the examples
+//! and tests run the same code; this module only parses arguments and prints where the results
+//! went. Add an experiment as a variant of [`Experiment`] plus one file beside this one.
+
+use super::CliError;
+use clap::{Args, Subcommand};
+use std::path::PathBuf;
+
+/// Arguments of `nodal repro`.
+#[derive(Args, Debug)]
+pub struct ReproArgs {
+    #[command(subcommand)]
+    experiment: Experiment,
+}
+
+/// Options every experiment takes.
+#[derive(Args, Debug, Clone)]
+pub struct Common {
+    /// Output folder (created if missing); tables go to `<out>/*.md|csv`, plots to `<out>/*.svg`.
+    #[arg(long, default_value = "repro-out")]
+    pub out: PathBuf,
+    /// Seed of every random choice (data noise, initialisation, sampling, mini-batches).
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// A reduced run (fewer iterations / cases) that finishes in well under a minute, for
+    /// smoke tests; its numbers are not the published comparison.
+    #[arg(long)]
+    pub quick: bool,
+}
+
+/// The experiments that can be reproduced.
+#[derive(Subcommand, Debug)]
+enum Experiment {}
+
+/// Run the chosen experiment.
+pub fn run(args: &ReproArgs) -> Result<(), CliError> {
+    match args.experiment {}
+}
