@@ -58,6 +58,9 @@ pub enum CliError {
     /// Tableau analysis failed.
     #[error(transparent)]
     Stability(#[from] nodal::tableau::stability::StabilityError),
+    /// `nodal repro local-reg` failed.
+    #[error(transparent)]
+    LocalReg(#[from] nodal::experiments::local_reg::LocalRegError),
 }
 
 /// Parse the arguments, run the command, and map errors to exit code 2 with a message.

@@ -1,6 +1,7 @@
 //! Typed errors of training: bad data, bad parameter vectors, failed solves and optimizer
 //! stops that keep the last good parameters.
 
+use crate::regularize::RegularizeError;
 use crate::sensitivity::SensitivityError;
 use crate::SolveError;
 use thiserror::Error;
@@ -114,6 +115,14 @@ pub enum TrainError {
         trajectory: usize,
         /// The adjoint's error.
         source: SensitivityError,
+    },
+    /// A regularization term could not be evaluated on a trajectory.
+    #[error("trajectory {trajectory}: regularizer failed: {source}")]
+    Regularize {
+        /// Index of the trajectory (sample) in its data set.
+        trajectory: usize,
+        /// What the regularizer reported.
+        source: RegularizeError,
     },
     /// The optimizer (argmin) reported an error that is not one of ours.
     #[error("optimizer error: {0}")]
