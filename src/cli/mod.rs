@@ -58,6 +58,9 @@ pub enum CliError {
     /// Tableau analysis failed.
     #[error(transparent)]
     Stability(#[from] nodal::tableau::stability::StabilityError),
+    /// An unknown training variant of `nodal repro local-reg`.
+    #[error("unknown variant `{name}`; known variants: {known}")]
+    UnknownVariant { name: String, known: String },
     /// `nodal repro local-reg` failed.
     #[error(transparent)]
     LocalReg(#[from] nodal::experiments::local_reg::LocalRegError),

@@ -4,16 +4,26 @@
 use super::Common;
 use crate::cli::CliError;
 use clap::Args;
-use nodal::experiments::local_reg::{run as run_experiment, write, Config};
+use nodal::experiments::local_reg::{run as run_experiment, write, Config, Variant};
 
 /// Arguments of `nodal repro local-reg`.
 #[derive(Args, Debug)]
 pub struct LocalRegArgs {
     #[command(flatten)]
     common: Common,
-    /// Digits: passes over the training set (default: the full run's 8).
+    /// Digits: passes over the training set (default 10; 2 with --quick).
     #[arg(long)]
     epochs: Option<usize>,
+    /// Digits: regularization weight at the first iteration (default 2.5).
+    #[arg(long)]
+    w0: Option<f64>,
+    /// Digits: weight at the last iteration, reached by exponential decay (default 1.0).
+    #[arg(long)]
+    w1: Option<f64>,
+    /// Digits: variants to train, comma-separated, from vanilla, global, local-unbiased,
+    /// local-biased (default all four; ratios need vanilla).
+    #[arg(long, value_delimiter = ',')]
+    variants: Vec<String>,
 }
 
 /// Run both experiments and write the tables and plots under `--out`.
@@ -26,6 +36,27 @@ pub fn run(a: &LocalRegArgs) -> Result<(), CliError> {
     cfg.seed = a.common.seed;
     if let Some(e) = a.epochs {
         cfg.digits.epochs = e;
+    }
+    if let Some(w) = a.w0 {
+        cfg.digits.w0 = w;
+    }
+    if let Some(w) = a.w1 {
+        cfg.digits.w1 = w;
+    }
+    if !a.variants.is_empty() {
+        cfg.digits.variants = a
+            .variants
+            .iter()
+            .map(|v| {
+                Variant::ALL
+                    .into_iter()
+                    .find(|x| x.name().replace(' ', "-") == *v)
+                    .ok_or_else(|| CliError::UnknownVariant {
+                        name: v.clone(),
+                        known: "vanilla, global, local-unbiased, local-biased".into(),
+                    })
+            })
+            .collect::<Result<_, _>>()?;
     }
     let o = run_experiment(&cfg).map_err(CliError::from)?;
     write(&o, &a.common.out).map_err(|e| CliError::LocalReg(e.into()))?;

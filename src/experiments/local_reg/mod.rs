@@ -36,7 +36,7 @@ pub use write::{digits_table, spiral_table, write};
 use crate::report::ReportError;
 
 /// Both experiments' settings. `Default` is the full run; [`Config::quick`] the smoke test.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Config {
     /// Seed of every random choice.
     pub seed: u64,
@@ -44,16 +44,6 @@ pub struct Config {
     pub digits: DigitsConfig,
     /// The spiral; its runs use seeds `seed + s` for `s` in `spiral.seeds`.
     pub spiral: SpiralConfig,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Self {
-            seed: 0,
-            digits: DigitsConfig::default(),
-            spiral: SpiralConfig::default(),
-        }
-    }
 }
 
 impl Config {
