@@ -24,6 +24,9 @@ pub struct LocalRegArgs {
     /// local-biased (default all four; ratios need vanilla).
     #[arg(long, value_delimiter = ',')]
     variants: Vec<String>,
+    /// Spiral: number of network seeds (default 3; 1 with --quick; 0 skips the spiral).
+    #[arg(long)]
+    spiral_seeds: Option<u64>,
 }
 
 /// Run both experiments and write the tables and plots under `--out`.
@@ -36,6 +39,9 @@ pub fn run(a: &LocalRegArgs) -> Result<(), CliError> {
     cfg.seed = a.common.seed;
     if let Some(e) = a.epochs {
         cfg.digits.epochs = e;
+    }
+    if let Some(n) = a.spiral_seeds {
+        cfg.spiral.seeds = (0..n).collect();
     }
     if let Some(w) = a.w0 {
         cfg.digits.w0 = w;
