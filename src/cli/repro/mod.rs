@@ -37,7 +37,8 @@ pub struct Common {
 #[derive(Subcommand, Debug)]
 enum Experiment {
     /// Solver-heuristic regularization (SCIENCE §2): digits NODE classifier (vanilla, global,
-    /// local unbiased, local biased) and the cubic spiral; about 15 min on 2 cores.
+    /// local unbiased, local biased) and the cubic spiral; ≈ 4.6 CPU-minutes (19 min wall
+    /// measured on a heavily loaded 2-core machine).
     LocalReg(local_reg::LocalRegArgs),
 }
 
