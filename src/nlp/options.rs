@@ -1,5 +1,7 @@
 //! Solver options with IPOPT's names and defaults.
 
+pub use super::linalg::SparseMethod;
+
 /// How the barrier parameter μ is updated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MuStrategy {
@@ -95,6 +97,11 @@ pub struct Options {
     pub linear_solver: LinearSolver,
     /// KKT dimension up to which `Auto` uses the dense factorization (default 400).
     pub dense_max_dim: usize,
+    /// How the sparse path factorizes (default [`SparseMethod::Auto`]: faer's simplicial or
+    /// supernodal LDLᵀ, or the block-prefix + dense-Schur LDLᵀ when the factor is nearly
+    /// dense, as for the collocation NLP). All variants eliminate in the same order without
+    /// pivoting, so they differ only by rounding.
+    pub sparse_method: SparseMethod,
     /// Penalty ρ of the feasibility restoration problem (default 1000).
     pub resto_penalty_parameter: f64,
     /// Damping κ_d of one-sided bounded variables in the barrier (default 1e-5).
@@ -132,6 +139,7 @@ impl Default for Options {
             max_soc: 4,
             linear_solver: LinearSolver::Auto,
             dense_max_dim: 400,
+            sparse_method: SparseMethod::Auto,
             resto_penalty_parameter: 1000.0,
             kappa_d: 1e-5,
         }
