@@ -102,6 +102,11 @@ pub struct Options {
     /// dense, as for the collocation NLP). All variants eliminate in the same order without
     /// pivoting, so they differ only by rounding.
     pub sparse_method: SparseMethod,
+    /// Threads for the dense kernels of the [`SparseMethod::DenseSchur`] factorization and
+    /// solves (faer on rayon): 0 = rayon's current pool (all cores by default, or the pool
+    /// the solve runs in), 1 = sequential (default 0). Only trailing blocks of at least
+    /// 256 rows are split; results agree with the sequential ones up to rounding.
+    pub linear_solver_threads: usize,
     /// Penalty ρ of the feasibility restoration problem (default 1000).
     pub resto_penalty_parameter: f64,
     /// Damping κ_d of one-sided bounded variables in the barrier (default 1e-5).
@@ -140,6 +145,7 @@ impl Default for Options {
             linear_solver: LinearSolver::Auto,
             dense_max_dim: 400,
             sparse_method: SparseMethod::Auto,
+            linear_solver_threads: 0,
             resto_penalty_parameter: 1000.0,
             kappa_d: 1e-5,
         }

@@ -124,7 +124,8 @@ impl<'a> Engine<'a> {
         };
         let bounded: Vec<bool> = (0..n).map(|i| hl[i] || hu[i]).collect();
         let method = sparse.then_some(opt.sparse_method);
-        let kkt = Kkt::new(n, m, (&hr, &hc), p.jac_pattern(), &bounded, method)?;
+        let mut kkt = Kkt::new(n, m, (&hr, &hc), p.jac_pattern(), &bounded, method)?;
+        kkt.set_threads(opt.linear_solver_threads);
         let lbfgs = if exact {
             None
         } else {

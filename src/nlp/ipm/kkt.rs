@@ -112,6 +112,13 @@ impl Kkt {
         })
     }
 
+    /// Threads for the dense kernels of the sparse backend (0 = rayon's pool, 1 = none).
+    pub fn set_threads(&mut self, threads: usize) {
+        if let Backend::Sparse(s) = &mut self.backend {
+            s.set_threads(threads);
+        }
+    }
+
     /// True for the sparse backend.
     pub fn is_sparse(&self) -> bool {
         matches!(self.backend, Backend::Sparse(_))

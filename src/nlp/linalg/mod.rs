@@ -1,5 +1,6 @@
 //! Symmetric indefinite factorizations that report inertia, for the KKT systems.
 
+mod aligned;
 pub mod dense_ldl;
 #[cfg(test)]
 mod method_tests;

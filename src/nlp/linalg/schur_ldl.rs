@@ -18,6 +18,7 @@
 //! in 2×2 blocks, a dense 562-row trailing part) it is several times faster than faer's
 //! simplicial and supernodal factorizations.
 
+use super::aligned::AlignedMat;
 use super::Inertia;
 use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::linalg::cholesky::ldlt::factor::{self as ldlt, LdltRegularization};
@@ -27,14 +28,17 @@ use faer::{Accum, Conj, MatMut, MatRef, Par};
 /// Largest block of the prefix (larger components end the prefix).
 pub(crate) const MAX_BLOCK: usize = 16;
 
+/// Smallest trailing part whose dense kernels may run on several threads.
+pub(crate) const PAR_MIN_DIM: usize = 256;
+
 /// Where a stored entry of the lower triangle goes.
 #[derive(Clone, Copy, Debug)]
 enum Dest {
     /// Index into `l11` (a prefix block, row-major lower).
     Block(usize),
-    /// Index into `a21` (column-major, `nt` rows).
+    /// Index into `a21.data()`.
     A21(usize),
-    /// Index into `s` (column-major, `nt × nt`, lower).
+    /// Index into `s.data()` (lower triangle).
     S(usize),
 }
 
@@ -52,16 +56,17 @@ pub(crate) struct SchurLdl {
     blk_off: Vec<usize>,
     l11: Vec<f64>,
     d1: Vec<f64>,
-    /// `A21`, overwritten by `L21` (column-major, `nt × p`).
-    a21: Vec<f64>,
-    /// `W = A21 L11⁻ᵀ` (column-major, `nt × p`).
-    w: Vec<f64>,
-    /// `A22`, overwritten by the Schur complement and then its factor (column-major).
-    s: Vec<f64>,
+    /// `A21`, overwritten by `L21` (`nt × p`).
+    a21: AlignedMat,
+    /// `W = A21 L11⁻ᵀ` (`nt × p`).
+    w: AlignedMat,
+    /// `A22`, overwritten by the Schur complement and then its factor (lower triangle).
+    s: AlignedMat,
     /// Destination of each stored entry `(rows[k], cols[k])` given to `new`.
     dest: Vec<Dest>,
     /// Scratch in position order for the solves.
-    x: Vec<f64>,
+    x1: AlignedMat,
+    x2: AlignedMat,
     buf: MemBuffer,
     par: Par,
 }
@@ -166,6 +171,8 @@ impl SchurLdl {
                 block_of[k] = b;
             }
         }
+        let (a21, s) = (AlignedMat::zeros(nt, p), AlignedMat::zeros(nt, nt));
+        let (lda, lds) = (a21.ld(), s.ld());
         let dest = rows
             .iter()
             .zip(cols)
@@ -173,9 +180,9 @@ impl SchurLdl {
                 let (i, j) = (pos[r].max(pos[c]), pos[r].min(pos[c]));
                 if i >= p {
                     if j >= p {
-                        Dest::S((j - p) * nt + (i - p))
+                        Dest::S((j - p) * lds + (i - p))
                     } else {
-                        Dest::A21(j * nt + (i - p))
+                        Dest::A21(j * lda + (i - p))
                     }
                 } else {
                     let b = block_of[i];
@@ -195,19 +202,32 @@ impl SchurLdl {
             blocks: starts,
             blk_off,
             d1: vec![0.0; p],
-            a21: vec![0.0; nt * p],
-            w: vec![0.0; nt * p],
-            s: vec![0.0; nt * nt],
+            w: AlignedMat::zeros(nt, p),
+            a21,
+            s,
             dest,
-            x: vec![0.0; n],
+            x1: AlignedMat::zeros(p, 1),
+            x2: AlignedMat::zeros(nt, 1),
             buf: MemBuffer::new(req),
             par,
         }
     }
 
+    /// Threads for the dense kernels (0 = rayon's current pool, 1 = sequential); only used
+    /// when the trailing part has at least [`PAR_MIN_DIM`] rows.
+    pub(crate) fn set_threads(&mut self, threads: usize) {
+        self.par = if threads == 1 || self.nt < PAR_MIN_DIM {
+            Par::Seq
+        } else {
+            Par::rayon(threads)
+        };
+        let req = ldlt::cholesky_in_place_scratch::<f64>(self.nt, self.par, Default::default());
+        self.buf = MemBuffer::new(req);
+    }
+
     /// Number of stored factor values: prefix blocks, `L21` and the lower triangle of `L22`.
     pub(crate) fn stored(&self) -> usize {
-        self.l11.len() + self.a21.len() + self.nt * (self.nt + 1) / 2
+        self.l11.len() + self.nt * self.p + self.nt * (self.nt + 1) / 2
     }
 
     /// Factorizes with the stored entries `vals` (order of `new`'s triplets). Pivots with
@@ -221,13 +241,14 @@ impl SchurLdl {
     ) -> Option<Inertia> {
         let (p, nt) = (self.p, self.nt);
         self.l11.iter_mut().for_each(|v| *v = 0.0);
-        self.a21.iter_mut().for_each(|v| *v = 0.0);
-        self.s.iter_mut().for_each(|v| *v = 0.0);
+        self.a21.fill_zero();
+        self.s.fill_zero();
+        let (a21, s22) = (self.a21.data_mut(), self.s.data_mut());
         for (d, &v) in self.dest.iter().zip(vals) {
             match *d {
                 Dest::Block(k) => self.l11[k] += v,
-                Dest::A21(k) => self.a21[k] += v,
-                Dest::S(k) => self.s[k] += v,
+                Dest::A21(k) => a21[k] += v,
+                Dest::S(k) => s22[k] += v,
             }
         }
         let mut inertia = Inertia::default();
@@ -267,29 +288,30 @@ impl SchurLdl {
                 }
             }
             // W = A21 L11⁻ᵀ and L21 = W D1⁻¹, column by column
+            let ld = self.w.ld();
+            let (w, a21) = (self.w.data_mut(), self.a21.data_mut());
             for j in 0..bs {
                 let c = c0 + j;
-                let (done, rest) = self.w.split_at_mut(c * nt);
+                let (done, rest) = w.split_at_mut(c * ld);
                 let wc = &mut rest[..nt];
-                wc.copy_from_slice(&self.a21[c * nt..(c + 1) * nt]);
+                wc.copy_from_slice(&a21[c * ld..c * ld + nt]);
                 for k in 0..j {
                     let ljk = l[j * bs + k];
                     if ljk != 0.0 {
-                        let wk = &done[(c0 + k) * nt..(c0 + k + 1) * nt];
+                        let wk = &done[(c0 + k) * ld..(c0 + k) * ld + nt];
                         wc.iter_mut().zip(wk).for_each(|(a, b)| *a -= ljk * b);
                     }
                 }
                 let inv = 1.0 / self.d1[c];
-                self.a21[c * nt..(c + 1) * nt]
+                a21[c * ld..c * ld + nt]
                     .iter_mut()
                     .zip(wc.iter())
                     .for_each(|(a, b)| *a = b * inv);
             }
         }
-        let mut s = MatMut::from_column_major_slice_mut(&mut self.s, nt, nt);
+        let mut s = self.s.as_mut();
         if p > 0 && nt > 0 {
-            let l21 = MatRef::from_column_major_slice(&self.a21, nt, p);
-            let w = MatRef::from_column_major_slice(&self.w, nt, p);
+            let (l21, w) = (self.a21.as_ref(), self.w.as_ref());
             triangular::matmul(
                 s.as_mut(),
                 BlockStructure::TriangularLower,
@@ -328,10 +350,11 @@ impl SchurLdl {
     /// Solves `A x = b` in place (original indexing) with the last successful factorization.
     pub(crate) fn solve(&mut self, b: &mut [f64]) {
         let (p, nt) = (self.p, self.nt);
-        for (x, &q) in self.x.iter_mut().zip(&self.order) {
+        let (x1, x2) = (self.x1.data_mut(), self.x2.data_mut());
+        let (x1, x2) = (&mut x1[..p], &mut x2[..nt]);
+        for (x, &q) in x1.iter_mut().chain(x2.iter_mut()).zip(&self.order) {
             *x = b[q];
         }
-        let (x1, x2) = self.x.split_at_mut(p);
         // z1 = L11⁻¹ b1
         for blk in 0..self.blocks.len() - 1 {
             let (c0, c1) = (self.blocks[blk], self.blocks[blk + 1]);
@@ -345,14 +368,14 @@ impl SchurLdl {
                 x1[c0 + i] = v;
             }
         }
-        let l21 = MatRef::from_column_major_slice(&self.a21, nt, p);
+        let l21 = self.a21.as_ref();
         let mut x2m = MatMut::from_column_major_slice_mut(x2, nt, 1);
         if p > 0 && nt > 0 {
             let z1 = MatRef::from_column_major_slice(x1, p, 1);
             faer::linalg::matmul::matmul(x2m.as_mut(), Accum::Add, l21, z1, -1.0, self.par);
         }
         // x2 = (L22 D2 L22ᵀ)⁻¹ (b2 − L21 z1)
-        let s = MatRef::from_column_major_slice(&self.s, nt, nt);
+        let s = self.s.as_ref();
         faer::linalg::cholesky::ldlt::solve::solve_in_place_with_conj(
             s,
             s.diagonal(),
@@ -386,7 +409,7 @@ impl SchurLdl {
                 x1[c0 + i] = v;
             }
         }
-        for (x, &q) in self.x.iter().zip(&self.order) {
+        for (x, &q) in x1.iter().chain(x2m.as_ref().col(0).iter()).zip(&self.order) {
             b[q] = *x;
         }
     }

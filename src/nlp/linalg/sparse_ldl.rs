@@ -255,6 +255,14 @@ impl SparseLdl {
         }
     }
 
+    /// Threads for the dense kernels of [`SparseMethod::DenseSchur`] (0 = rayon's current
+    /// pool, 1 = sequential, the default); faer's sparse methods stay sequential.
+    pub fn set_threads(&mut self, threads: usize) {
+        if let Engine::Schur(s) = &mut self.engine {
+            s.set_threads(threads);
+        }
+    }
+
     /// The method in use ([`SparseMethod::Auto`] resolved).
     pub fn method(&self) -> SparseMethod {
         match &self.engine {
