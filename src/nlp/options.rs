@@ -33,8 +33,8 @@ pub enum LinearSolver {
     Auto,
     /// Always the dense Bunch–Kaufman LDLᵀ (O(N³) per factorization).
     Dense,
-    /// Always the sparse LDLᵀ (faer, simplicial, AMD ordering with constraint rows postponed
-    /// after their variables).
+    /// Always the sparse LDLᵀ (AMD ordering with constraint rows postponed after their
+    /// variables; factorized as chosen by [`Options::sparse_method`]).
     Sparse,
 }
 
