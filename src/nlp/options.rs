@@ -1,5 +1,7 @@
 //! Solver options with IPOPT's names and defaults.
 
+pub use super::linalg::SparseMethod;
+
 /// How the barrier parameter μ is updated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MuStrategy {
@@ -31,8 +33,8 @@ pub enum LinearSolver {
     Auto,
     /// Always the dense Bunch–Kaufman LDLᵀ (O(N³) per factorization).
     Dense,
-    /// Always the sparse LDLᵀ (faer, simplicial, AMD ordering with constraint rows postponed
-    /// after their variables).
+    /// Always the sparse LDLᵀ (AMD ordering with constraint rows postponed after their
+    /// variables; factorized as chosen by [`Options::sparse_method`]).
     Sparse,
 }
 
@@ -95,6 +97,16 @@ pub struct Options {
     pub linear_solver: LinearSolver,
     /// KKT dimension up to which `Auto` uses the dense factorization (default 400).
     pub dense_max_dim: usize,
+    /// How the sparse path factorizes (default [`SparseMethod::Auto`]: faer's simplicial or
+    /// supernodal LDLᵀ, or the block-prefix + dense-Schur LDLᵀ when the factor is nearly
+    /// dense, as for the collocation NLP). All variants eliminate in the same order without
+    /// pivoting, so they differ only by rounding.
+    pub sparse_method: SparseMethod,
+    /// Threads for the dense kernels of the [`SparseMethod::DenseSchur`] factorization and
+    /// solves (faer on rayon): 0 = rayon's current pool (all cores by default, or the pool
+    /// the solve runs in), 1 = sequential (default 0). Only trailing blocks of at least
+    /// 256 rows are split; results agree with the sequential ones up to rounding.
+    pub linear_solver_threads: usize,
     /// Penalty ρ of the feasibility restoration problem (default 1000).
     pub resto_penalty_parameter: f64,
     /// Damping κ_d of one-sided bounded variables in the barrier (default 1e-5).
@@ -132,6 +144,8 @@ impl Default for Options {
             max_soc: 4,
             linear_solver: LinearSolver::Auto,
             dense_max_dim: 400,
+            sparse_method: SparseMethod::Auto,
+            linear_solver_threads: 0,
             resto_penalty_parameter: 1000.0,
             kappa_d: 1e-5,
         }

@@ -123,7 +123,9 @@ impl<'a> Engine<'a> {
             LinearSolver::Auto => dim > opt.dense_max_dim,
         };
         let bounded: Vec<bool> = (0..n).map(|i| hl[i] || hu[i]).collect();
-        let kkt = Kkt::new(n, m, (&hr, &hc), p.jac_pattern(), &bounded, sparse)?;
+        let method = sparse.then_some(opt.sparse_method);
+        let mut kkt = Kkt::new(n, m, (&hr, &hc), p.jac_pattern(), &bounded, method)?;
+        kkt.set_threads(opt.linear_solver_threads);
         let lbfgs = if exact {
             None
         } else {

@@ -9,7 +9,7 @@
 //! (faer LDLᵀ), with IPOPT's inertia correction (Wächter & Biegler 2006, Algorithm IC) and
 //! iterative refinement of the solves.
 
-use crate::nlp::linalg::{DenseLdl, Inertia, NodeKind, SparseLdl};
+use crate::nlp::linalg::{DenseLdl, Inertia, NodeKind, SparseLdl, SparseMethod};
 
 /// Pivots below this times max|K| count as zero eigenvalues.
 const ZERO_TOL: f64 = 1e-18;
@@ -49,14 +49,15 @@ pub(crate) struct Kkt {
 
 impl Kkt {
     /// Sets up the pattern: Hessian `(hr, hc)` (lower, over w), Jacobian `(jr, jc)`;
-    /// `bounded[i]` says whether `w_i` has a finite bound (so Σ_ii > 0).
+    /// `bounded[i]` says whether `w_i` has a finite bound (so Σ_ii > 0); `sparse` selects the
+    /// sparse factorization and its method (`None`: dense Bunch–Kaufman).
     pub fn new(
         nw: usize,
         m: usize,
         (hr, hc): (&[usize], &[usize]),
         (jr, jc): (&[usize], &[usize]),
         bounded: &[bool],
-        sparse: bool,
+        sparse: Option<SparseMethod>,
     ) -> Result<Self, String> {
         let (nh, nj) = (hr.len(), jr.len());
         let mut rows = Vec::with_capacity(nh + nw + nj + m);
@@ -70,7 +71,7 @@ impl Kkt {
         rows.extend(nw..nw + m);
         cols.extend(nw..nw + m);
         let dim = nw + m;
-        let backend = if sparse {
+        let backend = if let Some(method) = sparse {
             let mut has_diag = vec![false; nw];
             for k in 0..nh {
                 if hr[k] == hc[k] {
@@ -88,7 +89,9 @@ impl Kkt {
                     }
                 })
                 .collect();
-            Backend::Sparse(Box::new(SparseLdl::analyze(dim, &rows, &cols, &kind)?))
+            Backend::Sparse(Box::new(SparseLdl::analyze_with(
+                dim, &rows, &cols, &kind, method,
+            )?))
         } else {
             Backend::Dense(None, vec![0.0; dim * dim])
         };
@@ -107,6 +110,13 @@ impl Kkt {
             regularized_c: false,
             current: (0.0, 0.0),
         })
+    }
+
+    /// Threads for the dense kernels of the sparse backend (0 = rayon's pool, 1 = none).
+    pub fn set_threads(&mut self, threads: usize) {
+        if let Backend::Sparse(s) = &mut self.backend {
+            s.set_threads(threads);
+        }
     }
 
     /// True for the sparse backend.

@@ -1,5 +1,5 @@
-//! Sparse symmetric `LDLᵀ` through faer's simplicial Cholesky (no pivoting), with inertia read
-//! off `D` (Sylvester's law).
+//! Sparse symmetric `LDLᵀ` through faer's Cholesky (no pivoting; simplicial or supernodal), with
+//! inertia read off `D` (Sylvester's law).
 //!
 //! faer 0.24 has no pivoted sparse LDLᵀ that exposes `D` blockwise, so the ordering does the
 //! work: an AMD fill-reducing order in which every constraint row ([`NodeKind::Constraint`],
@@ -10,8 +10,20 @@
 //! after one of its rows then gives a positive pivot — the 2×2 pivot Bunch–Kaufman would take,
 //! spelled out in the order. If a pivot still vanishes, a zero eigenvalue is reported and the
 //! caller regularizes (δ_c > 0, δ_w > 0), as IPOPT's inertia correction does anyway.
+//!
+//! The numeric factorization is the same algorithm in both of faer's layouts: *simplicial*
+//! (column by column, scalar updates with indirect addressing) or *supernodal* (columns with
+//! the same pattern grouped into dense blocks, updated by dense matrix products). With the
+//! same order, both compute the same `L` and `D` up to rounding. Supernodal wins by a wide
+//! margin once `L` is dense-ish — the collocation KKT (n = 962, 74% of the lower triangle of
+//! `L` filled) factorizes about an order of magnitude faster — while simplicial is cheaper for
+//! very sparse factors (banded optimal control). [`SparseMethod::Auto`] leaves the choice to
+//! faer's flop-per-nonzero rule.
 
+use super::ordering::delayed_order;
+use super::schur_ldl::{block_prefix, SchurLdl};
 use super::Inertia;
+pub use super::NodeKind;
 use faer::dyn_stack::{MemBuffer, MemStack};
 use faer::linalg::cholesky::ldlt::factor::LdltRegularization;
 use faer::sparse::linalg::cholesky::{
@@ -22,15 +34,34 @@ use faer::sparse::linalg::{amd, SupernodalThreshold};
 use faer::sparse::{SparseColMatRef, SymbolicSparseColMat};
 use faer::{Conj, MatMut, Par, Side};
 
-/// The role of a node of the KKT matrix in the elimination order.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum NodeKind {
-    /// A variable with a (possibly) nonzero diagonal: ordered by AMD.
-    Variable,
-    /// A variable whose diagonal is structurally zero: ordered after one of its rows.
-    ZeroVariable,
-    /// A constraint row: ordered after all its `Variable` neighbours.
-    Constraint,
+/// Which of faer's layouts holds the factor (module docs).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SparseMethod {
+    /// faer decides from the flops per nonzero of `L` (supernodal for dense-ish factors).
+    #[default]
+    Auto,
+    /// Column-by-column factorization; cheapest for very sparse factors.
+    Simplicial,
+    /// Dense supernode blocks and blocked kernels; fastest once `L` fills in.
+    Supernodal,
+    /// Small uncoupled leading blocks, then a dense Schur complement factorized by faer's
+    /// blocked dense LDLᵀ ([`super::schur_ldl`]); for KKT matrices whose factor is nearly
+    /// dense, such as the collocation NLP's.
+    DenseSchur,
+}
+
+/// Which factorization engine holds the numbers.
+enum Engine {
+    /// faer's sparse Cholesky (simplicial or supernodal layout).
+    Faer {
+        symbolic: Box<SymbolicCholesky<usize>>,
+        l_values: Vec<f64>,
+        /// Position of pivot `k` (elimination order) in `l_values`.
+        diag_pos: Vec<usize>,
+        buf: MemBuffer,
+    },
+    /// Block prefix + dense Schur complement.
+    Schur(Box<SchurLdl>),
 }
 
 /// Reusable sparse LDLᵀ: symbolic analysis once, numeric factorization per call.
@@ -40,10 +71,7 @@ pub struct SparseLdl {
     /// `map[k]` = position in the CSC value array of input triplet `k` (duplicates summed).
     map: Vec<usize>,
     values: Vec<f64>,
-    symbolic: SymbolicCholesky<usize>,
-    l_values: Vec<f64>,
-    diag_pos: Vec<usize>,
-    buf: MemBuffer,
+    engine: Engine,
     inertia: Inertia,
     ok: bool,
     /// Elimination order: position k holds original index `perm[k]`.
@@ -53,24 +81,36 @@ pub struct SparseLdl {
 
 impl std::fmt::Debug for SparseLdl {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "SparseLdl(n = {}, nnz(L) = {})",
-            self.n,
-            self.l_values.len()
-        )
+        match &self.engine {
+            Engine::Faer { l_values, .. } => {
+                write!(f, "SparseLdl(n = {}, nnz(L) = {})", self.n, l_values.len())
+            }
+            Engine::Schur(s) => write!(f, "SparseLdl({s:?})"),
+        }
     }
 }
 
 impl SparseLdl {
     /// Symbolic analysis of the symmetric `n × n` pattern given as lower-triangle triplets
     /// `(rows[k], cols[k])` with `rows[k] >= cols[k]`; `kind[i]` places node `i` in the
-    /// elimination order (module docs). Errors are faer's messages.
+    /// elimination order (module docs). The layout of the factor is faer's choice
+    /// ([`SparseMethod::Auto`]). Errors are faer's messages.
     pub fn analyze(
         n: usize,
         rows: &[usize],
         cols: &[usize],
         kind: &[NodeKind],
+    ) -> Result<Self, String> {
+        Self::analyze_with(n, rows, cols, kind, SparseMethod::Auto)
+    }
+
+    /// [`SparseLdl::analyze`] with the layout of the factor chosen by `method`.
+    pub fn analyze_with(
+        n: usize,
+        rows: &[usize],
+        cols: &[usize],
+        kind: &[NodeKind],
+        method: SparseMethod,
     ) -> Result<Self, String> {
         // CSC of the lower triangle, deduplicated, with the triplet -> slot map.
         let nt = rows.len();
@@ -126,7 +166,9 @@ impl SparseLdl {
         // 341 240 against 402 742 and a much faster solve. The structure is fixed for the
         // solve, so both symbolic factors are computed once here and the one with fewer
         // nonzeros in L is kept (the plain one on ties).
-        let params = CholeskySymbolicParams {
+        // The candidates are compared by the number of nonzeros of the simplicial factor
+        // (no supernode padding); the kept order is then analysed in the requested layout.
+        let simplicial = CholeskySymbolicParams {
             supernodal_flop_ratio_threshold: SupernodalThreshold::FORCE_SIMPLICIAL,
             ..Default::default()
         };
@@ -136,17 +178,7 @@ impl SparseLdl {
             if best.as_ref().is_some_and(|(p, _)| *p == new_perm) {
                 continue;
             }
-            for (k, &p) in new_perm.iter().enumerate() {
-                perm_inv[p] = k;
-            }
-            let perm_ref = faer::perm::PermRef::new_checked(&new_perm, &perm_inv, n);
-            let symbolic = factorize_symbolic_cholesky(
-                pattern.as_ref(),
-                Side::Lower,
-                SymmetricOrdering::Custom(perm_ref),
-                params,
-            )
-            .map_err(|e| format!("symbolic Cholesky failed: {e:?}"))?;
+            let symbolic = symbolic_in_order(&pattern, &new_perm, &mut perm_inv, simplicial)?;
             let better = best
                 .as_ref()
                 .is_none_or(|(_, b)| symbolic.len_val() < b.len_val());
@@ -154,37 +186,57 @@ impl SparseLdl {
                 best = Some((new_perm, symbolic));
             }
         }
-        let (new_perm, symbolic) = best.ok_or("no ordering")?;
-        let diag_pos = match symbolic.raw() {
-            SymbolicCholeskyRaw::Simplicial(s) => {
-                let (cp, ri) = (s.col_ptr(), s.row_idx());
-                let mut d = Vec::with_capacity(n);
-                for j in 0..n {
-                    let pos = (cp[j]..cp[j + 1]).find(|&p| ri[p] == j);
-                    match pos {
-                        Some(p) => d.push(p),
-                        None => return Err(format!("no diagonal in column {j} of L")),
-                    }
-                }
-                d
-            }
-            SymbolicCholeskyRaw::Supernodal(_) => {
-                return Err("supernodal factorization not expected".to_string())
+        let (new_perm, simplicial_symbolic) = best.ok_or("no ordering")?;
+        let engine = if method == SparseMethod::DenseSchur
+            || (method == SparseMethod::Auto && schur_pays(&simplicial_symbolic, &new_perm, &adj))
+        {
+            let (p, blocks) = block_prefix(&new_perm, &adj);
+            let (r, c): (Vec<usize>, Vec<usize>) = (0..n)
+                .flat_map(|j| {
+                    let ri = &pattern.row_idx()[pattern.col_ptr()[j]..pattern.col_ptr()[j + 1]];
+                    ri.iter().map(move |&i| (i, j))
+                })
+                .unzip();
+            Engine::Schur(Box::new(SchurLdl::new(
+                &new_perm,
+                p,
+                &blocks,
+                &r,
+                &c,
+                Par::Seq,
+            )))
+        } else {
+            let symbolic = if method == SparseMethod::Simplicial {
+                simplicial_symbolic
+            } else {
+                let threshold = if method == SparseMethod::Supernodal {
+                    SupernodalThreshold::FORCE_SUPERNODAL
+                } else {
+                    SupernodalThreshold::AUTO
+                };
+                let params = CholeskySymbolicParams {
+                    supernodal_flop_ratio_threshold: threshold,
+                    ..Default::default()
+                };
+                symbolic_in_order(&pattern, &new_perm, &mut perm_inv, params)?
+            };
+            let diag_pos = diagonal_positions(&symbolic)?;
+            let req = symbolic
+                .factorize_numeric_ldlt_scratch::<f64>(Par::Seq, Default::default())
+                .or(symbolic.solve_in_place_scratch::<f64>(1, Par::Seq));
+            Engine::Faer {
+                l_values: vec![0.0; symbolic.len_val()],
+                symbolic: Box::new(symbolic),
+                diag_pos,
+                buf: MemBuffer::new(req),
             }
         };
-        let req = symbolic
-            .factorize_numeric_ldlt_scratch::<f64>(Par::Seq, Default::default())
-            .or(symbolic.solve_in_place_scratch::<f64>(1, Par::Seq));
-        let l_values = vec![0.0; symbolic.len_val()];
         Ok(Self {
             n,
             pattern,
             map,
             values: vec![0.0; nnz],
-            symbolic,
-            l_values,
-            diag_pos,
-            buf: MemBuffer::new(req),
+            engine,
             inertia: Inertia::default(),
             ok: false,
             perm: new_perm,
@@ -192,9 +244,34 @@ impl SparseLdl {
         })
     }
 
-    /// Number of nonzeros in the factor `L` (fill included).
+    /// Number of stored values of the factor: `L` with fill in faer's layouts (in the
+    /// supernodal one also the upper triangles of the diagonal blocks and the explicit zeros of
+    /// relaxed supernodes); the block prefix, `L21` and the dense lower triangle of `L22` for
+    /// [`SparseMethod::DenseSchur`].
     pub fn nnz_factor(&self) -> usize {
-        self.l_values.len()
+        match &self.engine {
+            Engine::Faer { l_values, .. } => l_values.len(),
+            Engine::Schur(s) => s.stored(),
+        }
+    }
+
+    /// Threads for the dense kernels of [`SparseMethod::DenseSchur`] (0 = rayon's current
+    /// pool, 1 = sequential, the default); faer's sparse methods stay sequential.
+    pub fn set_threads(&mut self, threads: usize) {
+        if let Engine::Schur(s) = &mut self.engine {
+            s.set_threads(threads);
+        }
+    }
+
+    /// The method in use ([`SparseMethod::Auto`] resolved).
+    pub fn method(&self) -> SparseMethod {
+        match &self.engine {
+            Engine::Faer { symbolic, .. } => match symbolic.raw() {
+                SymbolicCholeskyRaw::Simplicial(_) => SparseMethod::Simplicial,
+                SymbolicCholeskyRaw::Supernodal(_) => SparseMethod::Supernodal,
+            },
+            Engine::Schur(_) => SparseMethod::DenseSchur,
+        }
     }
 
     /// Numeric factorization with triplet values `vals` (same order as in `analyze`). Returns
@@ -214,40 +291,54 @@ impl SparseLdl {
                 self.rowmax[ri[p]] = self.rowmax[ri[p]].max(v);
             }
         }
-        let a = SparseColMatRef::new(self.pattern.as_ref(), &self.values);
-        let reg = LdltRegularization {
-            dynamic_regularization_signs: None,
-            dynamic_regularization_delta: 0.0,
-            dynamic_regularization_epsilon: 0.0,
-        };
-        let res = self.symbolic.factorize_numeric_ldlt(
-            &mut self.l_values,
-            a,
-            Side::Lower,
-            reg,
-            Par::Seq,
-            MemStack::new(&mut self.buf),
-            Default::default(),
-        );
-        let mut inertia = Inertia::default();
-        if res.is_err() {
-            self.ok = false;
-            inertia.zero = 1;
-            inertia.pos = self.n - 1;
-            self.inertia = inertia;
-            return inertia;
-        }
-        for (k, &p) in self.diag_pos.iter().enumerate() {
-            let d = self.l_values[p];
-            let ztol = zero_tol * self.rowmax[self.perm[k]];
-            if !d.is_finite() || d.abs() <= ztol {
-                inertia.zero += 1;
-            } else if d > 0.0 {
-                inertia.pos += 1;
-            } else {
-                inertia.neg += 1;
+        let result = match &mut self.engine {
+            Engine::Faer {
+                symbolic,
+                l_values,
+                diag_pos,
+                buf,
+            } => {
+                let a = SparseColMatRef::new(self.pattern.as_ref(), &self.values);
+                let reg = LdltRegularization {
+                    dynamic_regularization_signs: None,
+                    dynamic_regularization_delta: 0.0,
+                    dynamic_regularization_epsilon: 0.0,
+                };
+                let ok = symbolic
+                    .factorize_numeric_ldlt(
+                        l_values,
+                        a,
+                        Side::Lower,
+                        reg,
+                        Par::Seq,
+                        MemStack::new(buf),
+                        Default::default(),
+                    )
+                    .is_ok();
+                ok.then(|| {
+                    let mut inertia = Inertia::default();
+                    for (k, &p) in diag_pos.iter().enumerate() {
+                        let d = l_values[p];
+                        let ztol = zero_tol * self.rowmax[self.perm[k]];
+                        if !d.is_finite() || d.abs() <= ztol {
+                            inertia.zero += 1;
+                        } else if d > 0.0 {
+                            inertia.pos += 1;
+                        } else {
+                            inertia.neg += 1;
+                        }
+                    }
+                    inertia
+                })
             }
-        }
+            Engine::Schur(s) => s.factor(&self.values, &self.rowmax, zero_tol),
+        };
+        // an exact breakdown (zero or non-finite pivot): one zero eigenvalue reported
+        let inertia = result.unwrap_or(Inertia {
+            pos: self.n - 1,
+            neg: 0,
+            zero: 1,
+        });
         self.ok = inertia.zero == 0;
         self.inertia = inertia;
         inertia
@@ -259,101 +350,100 @@ impl SparseLdl {
             b.iter_mut().for_each(|v| *v = f64::NAN);
             return;
         }
-        let ldlt = faer::sparse::linalg::cholesky::LdltRef::new(&self.symbolic, &self.l_values);
-        let rhs = MatMut::from_column_major_slice_mut(b, self.n, 1);
-        ldlt.solve_in_place_with_conj(Conj::No, rhs, Par::Seq, MemStack::new(&mut self.buf));
+        match &mut self.engine {
+            Engine::Faer {
+                symbolic,
+                l_values,
+                buf,
+                ..
+            } => {
+                let ldlt = faer::sparse::linalg::cholesky::LdltRef::new(symbolic, l_values);
+                let rhs = MatMut::from_column_major_slice_mut(b, self.n, 1);
+                ldlt.solve_in_place_with_conj(Conj::No, rhs, Par::Seq, MemStack::new(buf));
+            }
+            Engine::Schur(s) => s.solve(b),
+        }
     }
 }
 
-/// AMD order `perm` adjusted so that every constraint row comes after the `Variable`
-/// neighbours it waits for and every zero-diagonal variable after its first row (module docs).
-/// With `dense_rule`, rows do not wait for dense variables (see below).
-fn delayed_order(
-    n: usize,
-    perm: &[usize],
-    adj: &[Vec<usize>],
-    kind: &[NodeKind],
-    dense_rule: bool,
-) -> Result<Vec<usize>, String> {
-    use NodeKind::{Constraint, Variable, ZeroVariable};
-    // A variable coupled to very many nodes (AMD's "dense" test: degree > 10·√n, at least
-    // 16) — e.g. a parameter shared by every collocation constraint — is eliminated last
-    // by AMD; rows need not wait for it, or all rows would pile up behind it and their
-    // Schur complement would fill in completely. A row coupled to nothing else still
-    // waits for its dense variables.
-    let dense_deg = if dense_rule {
-        (10.0 * (n as f64).sqrt()).max(16.0) as usize
-    } else {
-        usize::MAX
+/// True if the block-prefix + dense-Schur factorization ([`SparseMethod::DenseSchur`]) is
+/// expected to beat faer's sparse one: its multiply–adds (`nt³/6` for the dense `LDLᵀ` of the
+/// trailing `nt` rows, `p·nt²/2` for the Schur update by the `p` prefix columns) are at most
+/// [`DENSE_SPEEDUP`] times those of the sparse factor (`Σ_j c_j²/2` over its column counts
+/// `c_j`), and the dense part fits in [`DENSE_MAX_DIM`] rows.
+fn schur_pays(simplicial: &SymbolicCholesky<usize>, perm: &[usize], adj: &[Vec<usize>]) -> bool {
+    let SymbolicCholeskyRaw::Simplicial(s) = simplicial.raw() else {
+        return false;
     };
-    // a dense zero-diagonal variable is left to AMD (last) as well: by the time it is
-    // eliminated, its rows have contributed to its pivot
-    let kind: Vec<NodeKind> = (0..n)
-        .map(|j| match kind[j] {
-            ZeroVariable if adj[j].len() > dense_deg => Variable,
-            k => k,
-        })
-        .collect();
-    let dense_var: Vec<bool> = (0..n)
-        .map(|j| kind[j] == Variable && adj[j].len() > dense_deg)
-        .collect();
-    let only_dense: Vec<bool> = (0..n)
-        .map(|i| adj[i].iter().all(|&k| kind[k] != Variable || dense_var[k]))
-        .collect();
-    let waits_for =
-        |row: usize, j: usize| kind[j] == Variable && (!dense_var[j] || only_dense[row]);
-    let mut pending: Vec<usize> = (0..n)
-        .map(|i| match kind[i] {
-            Constraint => adj[i].iter().filter(|&&j| waits_for(i, j)).count(),
-            ZeroVariable => usize::from(adj[i].iter().any(|&j| kind[j] == Constraint)),
-            Variable => 0,
-        })
-        .collect();
-    let mut new_perm = Vec::with_capacity(n);
-    let mut placed = vec![false; n];
-    let mut queue = Vec::new();
-    for &p in perm {
-        if placed[p] || pending[p] > 0 {
-            continue;
-        }
-        queue.push(p);
-        while let Some(q) = queue.pop() {
-            if placed[q] {
-                continue;
-            }
-            placed[q] = true;
-            new_perm.push(q);
-            for &r in &adj[q] {
-                if placed[r] {
-                    continue;
+    let n = perm.len();
+    let cp = s.col_ptr();
+    let sparse: f64 = (0..n)
+        .map(|j| ((cp[j + 1] - cp[j]) as f64).powi(2) / 2.0)
+        .sum();
+    let (p, _) = block_prefix(perm, adj);
+    let nt = (n - p) as f64;
+    let dense = nt.powi(3) / 6.0 + p as f64 * nt * nt / 2.0;
+    n - p <= DENSE_MAX_DIM && dense <= DENSE_SPEEDUP * sparse
+}
+
+/// Ratio of the speeds of faer's dense blocked kernels and its sparse factorization on nearly
+/// dense factors (measured on the collocation KKT: about 8; taken conservatively).
+const DENSE_SPEEDUP: f64 = 3.0;
+/// Largest dense trailing part of [`SparseMethod::DenseSchur`] chosen automatically
+/// (memory `8·nt²` bytes: 72 MB at 3000).
+const DENSE_MAX_DIM: usize = 3000;
+
+/// Symbolic Cholesky of `pattern` in the elimination order `perm` (`perm_inv` is scratch).
+fn symbolic_in_order(
+    pattern: &SymbolicSparseColMat<usize>,
+    perm: &[usize],
+    perm_inv: &mut [usize],
+    params: CholeskySymbolicParams<'_>,
+) -> Result<SymbolicCholesky<usize>, String> {
+    let n = perm.len();
+    for (k, &p) in perm.iter().enumerate() {
+        perm_inv[p] = k;
+    }
+    let perm_ref = faer::perm::PermRef::new_checked(perm, perm_inv, n);
+    factorize_symbolic_cholesky(
+        pattern.as_ref(),
+        Side::Lower,
+        SymmetricOrdering::Custom(perm_ref),
+        params,
+    )
+    .map_err(|e| format!("symbolic Cholesky failed: {e:?}"))
+}
+
+/// Position of `D_kk` (pivot `k` of the permuted matrix) in the value array of the factor:
+/// in the simplicial layout the diagonal entry of column `k`; in the supernodal layout the
+/// diagonal of the supernode's dense column-major block (rows: the supernode's own columns,
+/// then its off-diagonal pattern).
+fn diagonal_positions(symbolic: &SymbolicCholesky<usize>) -> Result<Vec<usize>, String> {
+    let n = symbolic.nrows();
+    let mut d = Vec::with_capacity(n);
+    match symbolic.raw() {
+        SymbolicCholeskyRaw::Simplicial(s) => {
+            let (cp, ri) = (s.col_ptr(), s.row_idx());
+            for j in 0..n {
+                match (cp[j]..cp[j + 1]).find(|&p| ri[p] == j) {
+                    Some(p) => d.push(p),
+                    None => return Err(format!("no diagonal in column {j} of L")),
                 }
-                let release = match (kind[q], kind[r]) {
-                    (Variable, Constraint) if waits_for(r, q) => {
-                        pending[r] = pending[r].saturating_sub(1);
-                        pending[r] == 0
-                    }
-                    (Constraint, ZeroVariable) => {
-                        pending[r] = 0;
-                        true
-                    }
-                    _ => false,
-                };
-                if release {
-                    queue.push(r);
+            }
+        }
+        SymbolicCholeskyRaw::Supernodal(s) => {
+            let (begin, end, cpv) = (s.supernode_begin(), s.supernode_end(), s.col_ptr_for_val());
+            for k in 0..s.n_supernodes() {
+                let ncols = end[k] - begin[k];
+                let nrows = (cpv[k + 1] - cpv[k]) / ncols.max(1);
+                for j in 0..ncols {
+                    d.push(cpv[k] + j * nrows + j);
                 }
             }
         }
     }
-    for p in 0..n {
-        if !placed[p] {
-            new_perm.push(p);
-        }
+    if d.len() != n {
+        return Err(format!("factor has {} pivots for dimension {n}", d.len()));
     }
-    if new_perm.len() != n {
-        return Err(format!(
-            "ordering lost nodes: {} of {n} placed",
-            new_perm.len()
-        ));
-    }
-    Ok(new_perm)
+    Ok(d)
 }
