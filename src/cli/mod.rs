@@ -58,6 +58,9 @@ pub enum CliError {
     /// Tableau analysis failed.
     #[error(transparent)]
     Stability(#[from] nodal::tableau::stability::StabilityError),
+    /// The collocation experiment failed.
+    #[error(transparent)]
+    Collocation(#[from] nodal::experiments::collocation::ExperimentError),
 }
 
 /// Parse the arguments, run the command, and map errors to exit code 2 with a message.

@@ -5,6 +5,8 @@
 //! and tests run the same code; this module only parses arguments and prints where the results
 //! went. Add an experiment as a variant of [`Experiment`] plus one file beside this one.
 
+mod collocation;
+
 use super::CliError;
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
@@ -33,9 +35,15 @@ pub struct Common {
 
 /// The experiments that can be reproduced.
 #[derive(Subcommand, Debug)]
-enum Experiment {}
+enum Experiment {
+    /// Collocation training of the forced Van der Pol case study (IPM), the sequential
+    /// baseline (Adam + L-BFGS through dopri5) and consensus ADMM over two time windows.
+    Collocation(collocation::CollocationArgs),
+}
 
 /// Run the chosen experiment.
 pub fn run(args: &ReproArgs) -> Result<(), CliError> {
-    match args.experiment {}
+    match &args.experiment {
+        Experiment::Collocation(a) => collocation::run(a),
+    }
 }
