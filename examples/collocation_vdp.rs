@@ -2,12 +2,12 @@
 //! several seeds: the library's [`case_study`] per seed, then mean/min/max.
 //!
 //! `cargo run --release --example collocation_vdp -- [--seeds K] [--lambda L] [--bounds]
-//! [--linear-solver auto|dense|sparse]`
+//! [--linear-solver auto|dense|sparse] [--time-input]`
 //!
 //! For seeds 0..K (default 5): a [2, 32, 2] tanh MLP (seeded Glorot, scaled by 0.1), the
 //! collocation NLP on the 200 Chebyshev nodes of `data/vdp_forced.json` with λ (default
 //! 1e-4; `--bounds`: |y| ≤ 5, |θ| ≤ 100), solved by `nlp::InteriorPoint` with the exact
-//! Hessian. Prints per seed: IPM status and iterations, wall and CPU time of the solve,
+//! Hessian (`--time-input`: the network also takes t, a non-autonomous field). Prints per seed: IPM status and iterations, wall and CPU time of the solve,
 //! objective, train MSE of the node states against the noise-free truth, the MSE of the
 //! learned ODE simulated (dopri5) over [0, 15] from the true y(0), the test MSE on [15, 30]
 //! (dopri5 from the true state at 15) and the ODE residual at the midpoints between nodes.
@@ -41,6 +41,7 @@ fn main() -> Res<()> {
         .transpose()?
         .unwrap_or(1e-4);
     let bounds = args.iter().any(|a| a == "--bounds");
+    let time_input = args.iter().any(|a| a == "--time-input");
     let linear_solver = match arg("--linear-solver").as_deref() {
         None | Some("auto") => LinearSolver::Auto,
         Some("dense") => LinearSolver::Dense,
@@ -59,14 +60,18 @@ fn main() -> Res<()> {
     };
     let data = VdpData::load_default()?;
     println!(
-        "forced Van der Pol: {} Chebyshev nodes, [2, 32, 2] tanh, lambda = {lambda:e}, bounds: {}, \
-         linear solver {linear_solver:?}",
+        "forced Van der Pol: {} Chebyshev nodes, [2, 32, 2] tanh (time input: {time_input}), \
+         lambda = {lambda:e}, bounds: {}, linear solver {linear_solver:?}",
         data.t_nodes.len(),
-        if bounds { "|y| <= 5, |theta| <= 100" } else { "none" }
+        if bounds {
+            "|y| <= 5, |theta| <= 100"
+        } else {
+            "none"
+        }
     );
     let mut runs: Vec<CaseStudy> = Vec::new();
     for seed in 0..seeds {
-        let r = case_study(&data, seed, &config, &ipm)?;
+        let r = case_study(&data, seed, time_input, &config, &ipm)?;
         println!(
             "seed {seed:2}  status {}  iters {:4}  time {:6.2} s (cpu {:6.2} s)  objective {:.4e}  \
              train MSE {:.4}  sim MSE[0,15] {:.4}  test MSE {:.4}  residual max {:.3e} rms {:.3e}  \

@@ -103,7 +103,12 @@ pub struct AdmmStudy {
 /// serially.
 ///
 /// Errors: data generation (solver) errors, collocation setup errors, ADMM errors.
-pub fn admm_study(seed: u64, mu: f64, setup: &AdmmSetup) -> Result<AdmmStudy, ExperimentError> {
+pub fn admm_study(
+    seed: u64,
+    time_input: bool,
+    mu: f64,
+    setup: &AdmmSetup,
+) -> Result<AdmmStudy, ExperimentError> {
     let mut windows = Vec::new();
     let mut batches = Vec::new();
     let make = |windows: &mut Vec<Window>,
@@ -121,7 +126,7 @@ pub fn admm_study(seed: u64, mu: f64, setup: &AdmmSetup) -> Result<AdmmStudy, Ex
             batches.push(CollocationNlp::new(
                 nodes.clone(),
                 &obs,
-                network(seed)?,
+                network(seed, time_input)?,
                 config,
             )?);
             windows.push(Window {
@@ -176,7 +181,7 @@ pub fn admm_study(seed: u64, mu: f64, setup: &AdmmSetup) -> Result<AdmmStudy, Ex
     let (res, parallel) = timed(&par, &mut zs)?;
     let (res_serial, serial) = timed(&ser, &mut Vec::new())?;
 
-    let template = network(seed)?;
+    let template = network(seed, time_input)?;
     let predict = |z: &[f64]| -> Vec<Vec<[f64; 2]>> {
         let mut m = template.clone();
         let field = m.set_params(z).ok().and_then(|_| m.into_field::<2>().ok());

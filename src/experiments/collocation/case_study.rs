@@ -45,13 +45,14 @@ pub struct CaseStudy {
 }
 
 /// Train by collocation on `data` (Chebyshev nodes at `data.t_nodes`) with a seeded
-/// [`network`], NLP options `config` (λ, bounds, Hessian mode) and IPM options `ipm`, and
+/// [`network`] (`time_input`: see there), NLP options `config` (λ, bounds, Hessian mode) and IPM options `ipm`, and
 /// evaluate.
 ///
 /// Errors: collocation setup errors (e.g. fewer than 2 nodes, negative λ), network errors.
 pub fn case_study(
     data: &VdpData,
     seed: u64,
+    time_input: bool,
     config: &CollocationConfig,
     ipm: &Options,
 ) -> Result<CaseStudy, ExperimentError> {
@@ -61,7 +62,12 @@ pub fn case_study(
         _ => return Err(CollocationError::TooFewNodes { got: n }.into()),
     };
     let nodes = Nodes::new(NodeKind::Chebyshev, n, t0, t1)?;
-    let nlp = CollocationNlp::new(nodes.clone(), &data.noisy_flat(), network(seed)?, *config)?;
+    let nlp = CollocationNlp::new(
+        nodes.clone(),
+        &data.noisy_flat(),
+        network(seed, time_input)?,
+        *config,
+    )?;
     let solver = InteriorPoint::new(ipm.clone());
     let (start, cpu0) = (Instant::now(), cpu_seconds());
     let sol = solver.solve(&nlp);

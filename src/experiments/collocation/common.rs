@@ -10,11 +10,14 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 /// The case study's network: `[2, 32, 2]`, tanh hidden layer, identity output, seeded Glorot
-/// initialisation, no time input (the same network for collocation, ADMM and sequential
-/// training, so all fit the same model).
-pub fn network(seed: u64) -> Result<Mlp, NnError> {
+/// initialisation; with `time_input`, `t` is appended to each layer's input (a
+/// non-autonomous field that can represent the forcing, like the reference code's
+/// `time_invariant = False`). The same network serves collocation, ADMM and sequential
+/// training, so all fit the same model.
+pub fn network(seed: u64, time_input: bool) -> Result<Mlp, NnError> {
     Mlp::builder(&[2, 32, 2])
         .hidden_activation(Activation::Tanh)
+        .time_input(time_input)
         .seed(seed)
         .build()
 }

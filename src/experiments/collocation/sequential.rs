@@ -160,6 +160,7 @@ fn params_or_stop(
 pub fn sequential(
     data: &VdpData,
     seed: u64,
+    time_input: bool,
     lambda: f64,
     cfg: &SequentialConfig,
     target_mse: f64,
@@ -172,7 +173,7 @@ pub fn sequential(
     let series = TimeSeries::new(data.t_nodes.clone(), values, None)?;
     let problem = NodeProblem::new(
         Tableau::<7>::dopri5(),
-        network(seed)?.into_field::<2>()?,
+        network(seed, time_input)?.into_field::<2>()?,
         vec![series],
         Stepping::Adaptive(Adaptive::with_tol(cfg.rtol, cfg.atol)),
     )?;
