@@ -36,12 +36,19 @@ fn repro_collocation_quick_writes_tables_and_plots() {
     }
     // One row per ADMM iteration (quick: 3), each with finite, positive residuals.
     let csv = std::fs::read_to_string(dir.join("admm_iterations.csv")).unwrap();
-    let rows: Vec<Vec<&str>> = csv.lines().skip(1).map(|l| l.split(',').collect()).collect();
+    let rows: Vec<Vec<&str>> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
     assert_eq!(rows.len(), 3, "{csv}");
     for r in &rows {
         let primal: f64 = r[2].parse().unwrap();
         let dual: f64 = r[4].parse().unwrap();
-        assert!(primal.is_finite() && primal > 0.0 && dual.is_finite(), "{r:?}");
+        assert!(
+            primal.is_finite() && primal > 0.0 && dual.is_finite(),
+            "{r:?}"
+        );
     }
     // Parallel and serial ADMM runs agree bit for bit.
     let timing = std::fs::read_to_string(dir.join("admm_timing.md")).unwrap();
@@ -51,6 +58,9 @@ fn repro_collocation_quick_writes_tables_and_plots() {
     let row: Vec<&str> = case.lines().nth(1).unwrap().split(',').collect();
     assert!(row[0].starts_with("Solved"), "{case}");
     let train: f64 = row[5].parse().unwrap();
-    assert!(train.is_finite() && train < 0.1, "node-state train MSE {train}");
+    assert!(
+        train.is_finite() && train < 0.1,
+        "node-state train MSE {train}"
+    );
     std::fs::remove_dir_all(&dir).ok();
 }

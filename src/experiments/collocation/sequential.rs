@@ -15,11 +15,11 @@ use std::time::Instant;
 /// Options of the sequential baseline.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct SequentialConfig {
-    /// Adam iterations (full batch; default 600).
+    /// Adam iterations (full batch; default 2000).
     pub adam_iters: u64,
     /// Adam learning rate (default 1e-2).
     pub lr: f64,
-    /// L-BFGS iterations after Adam (default 200).
+    /// L-BFGS iterations after Adam (default 500).
     pub lbfgs_iters: u64,
     /// dopri5 relative tolerance of the training solves (default 1e-6).
     pub rtol: f64,
@@ -33,9 +33,9 @@ pub struct SequentialConfig {
 impl Default for SequentialConfig {
     fn default() -> Self {
         SequentialConfig {
-            adam_iters: 600,
+            adam_iters: 2000,
             lr: 1e-2,
-            lbfgs_iters: 200,
+            lbfgs_iters: 500,
             rtol: 1e-6,
             atol: 1e-8,
             curve_points: 200,
@@ -78,8 +78,11 @@ struct Recorded {
     inner: Problem,
     lambda: f64,
     start: Instant,
-    log: Arc<Mutex<Vec<(f64, Vec<f64>)>>>,
+    log: Log,
 }
+
+/// Recorded evaluations: (seconds since the start, parameters).
+type Log = Arc<Mutex<Vec<(f64, Vec<f64>)>>>;
 
 impl Recorded {
     fn record(&self, p: &[f64]) {
