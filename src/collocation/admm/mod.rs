@@ -100,6 +100,10 @@ pub struct AdmmConfig {
     pub eps_rel: f64,
     /// Adaptive ρ by residual balancing; `None` (default) keeps ρ fixed.
     pub balancing: Option<ResidualBalancing>,
+    /// Solve iteration 1 without the proximal term (each batch fits its own data from its own
+    /// start, as the reference code of Tsay & Shapovalova does), so z starts at the mean of
+    /// the independent fits rather than at the initial θ (default `false`).
+    pub unpenalized_start: bool,
     /// Solve the batches in parallel on rayon's pool (default `true`); `false` solves them one
     /// after the other (same results, for timing comparisons).
     pub parallel: bool,
@@ -115,6 +119,7 @@ impl Default for AdmmConfig {
             eps_abs: 1e-4,
             eps_rel: 1e-3,
             balancing: None,
+            unpenalized_start: false,
             parallel: true,
             ipm: Options::default(),
         }
@@ -136,7 +141,8 @@ pub struct AdmmIteration {
     pub eps_primal: f64,
     /// Dual tolerance ε_dual of the stopping rule.
     pub eps_dual: f64,
-    /// ρ used in this iteration's batch solves.
+    /// ρ of this iteration (the batch solves used 0 in iteration 1 with
+    /// [`AdmmConfig::unpenalized_start`]).
     pub rho: f64,
     /// Interior-point iterations of each batch.
     pub ipm_iterations: Vec<usize>,
@@ -318,7 +324,12 @@ impl Admm {
             let t0 = Instant::now();
             let solve = |k: usize| -> (Solution, f64, f64) {
                 let (t, cpu) = (Instant::now(), thread_cpu_seconds());
-                let p = Proximal::new(&self.batches[k], rho, &centers[k], &x[k]);
+                let weight = if iter == 1 && self.config.unpenalized_start {
+                    0.0
+                } else {
+                    rho
+                };
+                let p = Proximal::new(&self.batches[k], weight, &centers[k], &x[k]);
                 let sol = solver.solve(&p);
                 (sol, t.elapsed().as_secs_f64(), thread_cpu_seconds() - cpu)
             };

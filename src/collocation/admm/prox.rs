@@ -19,7 +19,7 @@ pub struct Proximal<'a> {
 }
 
 impl<'a> Proximal<'a> {
-    /// Wrap `nlp` with weight `rho` (> 0), centre `center` (length `n_θ`) and starting point
+    /// Wrap `nlp` with weight `rho` (≥ 0; 0 drops the term), centre `center` (length `n_θ`) and starting point
     /// `start` (length `num_vars`). Lengths are checked by the caller ([`super::Admm`]).
     pub(crate) fn new(
         nlp: &'a CollocationNlp,

@@ -16,11 +16,17 @@ pub struct AdmmSetup {
     pub windows: Vec<(f64, f64)>,
     /// Legendre–Gauss–Radau nodes per window (default 150).
     pub nodes_per_window: usize,
-    /// Weight decay λ of every batch (default 1e-3).
+    /// Weight decay λ relative to a *summed* data term `Σ_i ‖y_i − y_obs,i‖²`, the reference
+    /// code's convention (default 1e-3, the paper's). Our NLP averages the data term, so each
+    /// batch gets λ / `nodes_per_window`, which has the same minimizer.
     pub lambda: f64,
+    /// ADMM penalty ρ relative to a summed data term, like `lambda` (default 1, the paper's);
+    /// the batches use ρ / `nodes_per_window` (`admm.rho` is replaced by it).
+    pub rho: f64,
     /// Observation noise σ of the generated data (default 0.1).
     pub sigma: f64,
-    /// ADMM options (default ρ = 1, 10 iterations, tolerances 0 so all 10 run).
+    /// ADMM options (default: 10 iterations, tolerances 0 so all 10 run, iteration 1 without
+    /// the proximal term as in the reference code; ρ from `rho`).
     pub admm: AdmmConfig,
 }
 
@@ -30,12 +36,13 @@ impl Default for AdmmSetup {
             windows: vec![(0.0, 15.0), (15.0, 30.0)],
             nodes_per_window: 150,
             lambda: 1e-3,
+            rho: 1.0,
             sigma: 0.1,
             admm: AdmmConfig {
-                rho: 1.0,
                 max_iter: 10,
                 eps_abs: 0.0,
                 eps_rel: 0.0,
+                unpenalized_start: true,
                 ..Default::default()
             },
         }
@@ -120,7 +127,7 @@ pub fn admm_study(
             let y_noisy = add_noise(&y_true, setup.sigma, seed.wrapping_add(k as u64));
             let obs: Vec<f64> = y_noisy.iter().flatten().copied().collect();
             let config = CollocationConfig {
-                lambda: setup.lambda,
+                lambda: setup.lambda / setup.nodes_per_window as f64,
                 ..Default::default()
             };
             batches.push(CollocationNlp::new(
@@ -141,18 +148,22 @@ pub fn admm_study(
     let mut serial_batches = Vec::new();
     make(&mut Vec::new(), &mut serial_batches)?;
 
+    let admm_config = AdmmConfig {
+        rho: setup.rho / setup.nodes_per_window as f64,
+        ..setup.admm.clone()
+    };
     let par = Admm::new(
         batches,
         AdmmConfig {
             parallel: true,
-            ..setup.admm.clone()
+            ..admm_config.clone()
         },
     )?;
     let ser = Admm::new(
         serial_batches,
         AdmmConfig {
             parallel: false,
-            ..setup.admm.clone()
+            ..admm_config
         },
     )?;
     let timed = |admm: &Admm, zs: &mut Vec<Vec<f64>>| {

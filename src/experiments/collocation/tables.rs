@@ -99,8 +99,13 @@ fn admm_iterations(o: &Outcome) -> Table {
     let a = &o.admm;
     let mut t = Table::new(
         &format!(
-            "ADMM: windows {:?}, {} Radau nodes each, λ = {:e}, batches in parallel",
-            a.setup.windows, a.setup.nodes_per_window, a.setup.lambda
+            "ADMM: windows {:?}, {} Radau nodes each, λ = {:e} and ρ = {} on a summed data term \
+             (λ/N, ρ/N on our mean), iteration 1 unpenalized: {}, batches in parallel",
+            a.setup.windows,
+            a.setup.nodes_per_window,
+            a.setup.lambda,
+            a.setup.rho,
+            a.setup.admm.unpenalized_start
         ),
         &[
             "iteration",
