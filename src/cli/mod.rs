@@ -64,6 +64,9 @@ pub enum CliError {
     /// `nodal repro local-reg` failed.
     #[error(transparent)]
     LocalReg(#[from] nodal::experiments::local_reg::LocalRegError),
+    /// The collocation experiment failed.
+    #[error(transparent)]
+    Collocation(#[from] nodal::experiments::collocation::ExperimentError),
 }
 
 /// Parse the arguments, run the command, and map errors to exit code 2 with a message.

@@ -11,7 +11,9 @@
 //! * [`smoother`]: Epanechnikov kernel smoothing for the starting states.
 //! * [`residual`]: the ODE residual between the nodes of a solution.
 //! * [`data`]: the forced Van der Pol case-study data file.
+//! * [`admm`]: consensus ADMM across batches, each its own collocation NLP, solved in parallel.
 
+pub mod admm;
 pub mod data;
 pub mod error;
 pub mod hessian;
@@ -20,6 +22,9 @@ pub mod problem;
 pub mod residual;
 pub mod smoother;
 
+pub use admm::{
+    Admm, AdmmConfig, AdmmError, AdmmIteration, AdmmResult, JointNlp, ResidualBalancing,
+};
 pub use data::VdpData;
 pub use error::CollocationError;
 pub use hessian::mlp_lagrangian_hessian;

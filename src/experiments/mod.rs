@@ -9,3 +9,4 @@
 
 pub mod cpu;
 pub mod local_reg;
+pub mod collocation;

@@ -6,6 +6,7 @@
 //! went. Add an experiment as a variant of [`Experiment`] plus one file beside this one.
 
 mod local_reg;
+mod collocation;
 
 use super::CliError;
 use clap::{Args, Subcommand};
@@ -40,11 +41,15 @@ enum Experiment {
     /// local unbiased, local biased) and the cubic spiral; ≈ 4.6 CPU-minutes (19 min wall
     /// measured on a heavily loaded 2-core machine).
     LocalReg(local_reg::LocalRegArgs),
+    /// Collocation training of the forced Van der Pol case study (IPM), the sequential
+    /// baseline (Adam + L-BFGS through dopri5) and consensus ADMM over two time windows.
+    Collocation(collocation::CollocationArgs),
 }
 
 /// Run the chosen experiment.
 pub fn run(args: &ReproArgs) -> Result<(), CliError> {
     match &args.experiment {
         Experiment::LocalReg(a) => local_reg::run(a),
+        Experiment::Collocation(a) => collocation::run(a),
     }
 }

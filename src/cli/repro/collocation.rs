@@ -1,0 +1,72 @@
+//! `nodal repro collocation`: see [`nodal::experiments::collocation`].
+
+use super::Common;
+use crate::cli::CliError;
+use clap::Args;
+use nodal::experiments::collocation::{run as run_experiment, write, Config};
+
+/// Arguments of `nodal repro collocation`.
+#[derive(Args, Debug)]
+pub struct CollocationArgs {
+    #[command(flatten)]
+    common: Common,
+    /// Feed t to the network as well (a non-autonomous field, as the reference code's
+    /// `time_invariant = False`); default: the autonomous [2, 32, 2] network.
+    #[arg(long)]
+    time_input: bool,
+}
+
+/// Run the experiment, write its outputs and print a summary.
+pub fn run(args: &CollocationArgs) -> Result<(), CliError> {
+    let c = &args.common;
+    let config = Config {
+        seed: c.seed,
+        time_input: args.time_input,
+        ..if c.quick {
+            Config::quick()
+        } else {
+            Config::default()
+        }
+    };
+    let o = run_experiment(&config)?;
+    write(&o, &c.out)?;
+    let (cs, s, a) = (&o.case, &o.sequential, &o.admm);
+    println!(
+        "collocation: {} IPM iterations ({}), {:.2} s wall, {:.2} s CPU; train MSE {:.4} \
+         (node states {:.4}), test MSE {:.4}",
+        cs.iterations,
+        cs.status,
+        cs.wall_secs,
+        cs.cpu_secs,
+        cs.sim_train_mse,
+        cs.train_mse,
+        cs.test_mse
+    );
+    println!(
+        "sequential: {:.2} s wall; time to train MSE {:.4}: {}; final train MSE {:.4}, test MSE {:.4}",
+        s.wall_secs,
+        s.target_mse,
+        s.time_to_target.map_or("not reached".into(), |t| format!("{t:.2} s")),
+        s.final_train_mse,
+        s.test_mse
+    );
+    if let (Some(first), Some(last)) = (a.history.first(), a.history.last()) {
+        println!(
+            "ADMM: primal residual {:.3e} -> {:.3e}, trajectory MSE {:.3e} -> {:.3e}; \
+             batch solves parallel {:.2} s vs serial {:.2} s (speedup {:.2})",
+            first.primal,
+            last.primal,
+            a.trajectory_mse.first().copied().unwrap_or(f64::NAN),
+            a.trajectory_mse.last().copied().unwrap_or(f64::NAN),
+            a.parallel.solve_wall,
+            a.serial.solve_wall,
+            a.serial.solve_wall / a.parallel.solve_wall
+        );
+    }
+    println!(
+        "wrote tables and plots to {} ({:.1} s)",
+        c.out.display(),
+        o.total_secs
+    );
+    Ok(())
+}
