@@ -1,6 +1,7 @@
 //! The discrete adjoint: exact reverse-mode derivative of the recorded step sequence.
 
 use super::error::SensitivityError;
+use super::stage_records::StageRecords;
 use super::tape::{SavePoint, Tape};
 use super::time::TimeDerivative;
 use super::{Gradients, TableauGrad, TableauGradStatus};
@@ -112,6 +113,9 @@ where
     let steps = &tape.grid.steps;
     let mut ws = Workspace::<S, D, T>::new();
     let cfg = StepConfig::default();
+    // The recomputed stages keep their evaluation records, so the VJPs below skip the forward
+    // pass (fields without records fall back to plain VJPs).
+    let rec = StageRecords::<S, D, T, F>::new(f);
 
     let mut s = saves.len(); // saves[s..] are done
     let mut ybar = zero; // adjoint of y_{n+1}
@@ -121,7 +125,8 @@ where
         let y = &tape.ys[n];
         let y1 = &tape.ys[n + 1];
         ws.k1_ready = false;
-        step(tab, f, t, y, h, cfg, &mut ws);
+        rec.begin_step();
+        step(tab, &rec, t, y, h, cfg, &mut ws);
         let k = &ws.k;
 
         let mut kbar = [zero; S];
@@ -197,7 +202,7 @@ where
                     }
                 }
                 let tau = t + tab.c[i] * h;
-                f.vjp(tau, &g, &kbar[i], &mut gbar, &mut gp);
+                rec.vjp(i, tau, &g, &kbar[i], &mut gbar, &mut gp);
                 if with_time {
                     if let Some(d) = time.eval(f, tau, &g, &kbar[i]) {
                         gc[i] += h * d;
@@ -225,6 +230,7 @@ where
             });
         }
         ybar = ybar_n;
+        rec.carry_first_stage(t, y, &k[0]);
     }
     // Save times at t0.
     while s > 0 {

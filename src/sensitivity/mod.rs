@@ -68,6 +68,7 @@ mod continuous;
 mod discrete;
 mod error;
 mod gradient;
+mod stage_records;
 mod tape;
 mod time;
 
