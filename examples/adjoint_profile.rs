@@ -35,14 +35,17 @@ fn problem() -> NodeProblem<7, 2, MlpField<2>> {
 fn main() {
     let mode = std::env::args().nth(1).unwrap_or_default();
     let reps: usize = std::env::args().nth(2).map_or(10, |s| s.parse().unwrap());
-    let prob = problem();
+    let prob = match mode.as_str() {
+        "stored" => problem().with_sensitivity(nodal::sensitivity::Sensitivity::DiscreteStored),
+        _ => problem(),
+    };
     let p = prob.initial_params();
     for _ in 0..reps {
         match mode.as_str() {
             "forward" => {
                 black_box(prob.loss(black_box(&p), &[0]).unwrap());
             }
-            "gradient" => {
+            "gradient" | "stored" | "backsolve" => {
                 black_box(prob.eval(black_box(&p), &[0]).unwrap());
             }
             _ => {}

@@ -1,11 +1,10 @@
 //! The discrete adjoint: exact reverse-mode derivative of the recorded step sequence.
 
 use super::error::SensitivityError;
-use super::stage_records::StageRecords;
+use super::stage_records::{Recompute, StageSource};
 use super::tape::{SavePoint, Tape};
 use super::time::TimeDerivative;
 use super::{Gradients, TableauGrad, TableauGradStatus};
-use crate::step::{step, StepConfig, Workspace};
 use crate::tableau::{interp_coeffs, to_f64, Interpolant};
 use crate::{ParamField, State, Tableau};
 use nalgebra::RealField;
@@ -100,6 +99,27 @@ where
     F: ParamField<D, T> + ?Sized,
 {
     check_inputs(tape, tab, dl_dy)?;
+    // The recomputed stages keep their evaluation records, so the VJPs skip the forward pass
+    // (fields without records fall back to plain VJPs).
+    let mut src = Recompute::new(tab, f);
+    backward_core(tape, tab, f, dl_dy, time, &mut src)
+}
+
+/// The discrete adjoint's step loop, with the stages from `src`. Inputs are checked.
+#[allow(clippy::needless_range_loop)] // i, j index a, k and kbar together
+pub(crate) fn backward_core<const S: usize, const D: usize, T, F, Src>(
+    tape: &Tape<S, D, T>,
+    tab: &Tableau<S, T>,
+    f: &F,
+    dl_dy: &[State<D, T>],
+    time: TimeDerivative<'_, D, T>,
+    src: &mut Src,
+) -> Result<Gradients<S, D, T>, SensitivityError>
+where
+    T: RealField + Copy,
+    F: ParamField<D, T> + ?Sized,
+    Src: StageSource<S, D, T>,
+{
     let zero = State::<D, T>::zeros();
     let np = f.params().len();
     let mut gp = vec![T::zero(); np];
@@ -111,11 +131,6 @@ where
     let interp = tab.interpolant;
     let saves = &tape.grid.saves;
     let steps = &tape.grid.steps;
-    let mut ws = Workspace::<S, D, T>::new();
-    let cfg = StepConfig::default();
-    // The recomputed stages keep their evaluation records, so the VJPs below skip the forward
-    // pass (fields without records fall back to plain VJPs).
-    let rec = StageRecords::<S, D, T, F>::new(f);
 
     let mut s = saves.len(); // saves[s..] are done
     let mut ybar = zero; // adjoint of y_{n+1}
@@ -124,10 +139,7 @@ where
         let (t, h) = steps[n];
         let y = &tape.ys[n];
         let y1 = &tape.ys[n + 1];
-        ws.k1_ready = false;
-        rec.begin_step();
-        step(tab, &rec, t, y, h, cfg, &mut ws);
-        let k = &ws.k;
+        let k = &src.load(n, t, y, h);
 
         let mut kbar = [zero; S];
         let mut ybar_n = zero;
@@ -202,7 +214,7 @@ where
                     }
                 }
                 let tau = t + tab.c[i] * h;
-                rec.vjp(i, tau, &g, &kbar[i], &mut gbar, &mut gp);
+                src.vjp(i, tau, &g, &kbar[i], &mut gbar, &mut gp);
                 if with_time {
                     if let Some(d) = time.eval(f, tau, &g, &kbar[i]) {
                         gc[i] += h * d;
@@ -230,7 +242,7 @@ where
             });
         }
         ybar = ybar_n;
-        rec.carry_first_stage(t, y, &k[0]);
+        src.finish(t, y, &k[0]);
     }
     // Save times at t0.
     while s > 0 {

@@ -64,18 +64,22 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod backsolve;
 mod continuous;
 mod discrete;
 mod error;
 mod gradient;
 mod stage_records;
+mod stages;
 mod tape;
 mod time;
 
+pub use backsolve::backsolve;
 pub use continuous::{backward_continuous, backward_continuous_with};
 pub use discrete::{backward, backward_with};
 pub use error::{GradientError, SensitivityError};
 pub use gradient::{gradient, gradient_with, GradientOptions, Sensitivity};
+pub use stages::{backward_stages, record_stages, StageTape};
 pub use tape::{record, replay, SavePoint, StepGrid, Tape};
 pub use time::{MlpTime, TimeDerivative, TimeVjp};
 
