@@ -37,6 +37,7 @@ fn main() {
     let reps: usize = std::env::args().nth(2).map_or(10, |s| s.parse().unwrap());
     let prob = match mode.as_str() {
         "stored" => problem().with_sensitivity(nodal::sensitivity::Sensitivity::DiscreteStored),
+        "backsolve" => problem().with_sensitivity(nodal::sensitivity::Sensitivity::Backsolve),
         _ => problem(),
     };
     let p = prob.initial_params();

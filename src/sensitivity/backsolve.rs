@@ -4,6 +4,7 @@
 use super::error::SensitivityError;
 use super::stage_records::Capture;
 use super::{Gradients, TableauGrad, TableauGradStatus};
+use crate::control::{error_order, Controller, Decision, PiController};
 use crate::integrate::{solve_adaptive_with, solve_fixed_with, Accepted, StepObserver};
 use crate::step::{stage_state, step, StepConfig, Workspace};
 use crate::tableau::to_f64;
@@ -34,9 +35,21 @@ where
     fn eval(&self, tau: T, a: &State<D, T>) -> State<D, T> {
         let i = self.next.get().min(S - 1);
         self.next.set(i + 1);
+        if self.tab.fsal && i + 1 == S {
+            // An FSAL step's result is its last stage *state*; the last stage derivative only
+            // feeds the error estimate and FSAL reuse, which the adjoint step uses neither of
+            // (b_{S−1} = 0: no quadrature term either). Skip its VJP.
+            return State::<D, T>::zeros();
+        }
         // VJP with w = s·a: gy = s (∂f/∂y)ᵀ a, θ-part s aᵀ ∂f/∂θ; s = −h b_i is the stage's
         // quadrature weight (or −h, into the sink, when b_i = 0).
-        let b = self.tab.b[i];
+        // The weights the kernel uses for the step's result: b, or for FSAL tableaus row S−1
+        // of A (the result is the last stage state).
+        let b = if self.tab.fsal {
+            self.tab.a[S - 1][i]
+        } else {
+            self.tab.b[i]
+        };
         let s = if b != T::zero() { -self.h * b } else { -self.h };
         let mut gy = State::<D, T>::zeros();
         if b != T::zero() {
@@ -69,8 +82,11 @@ struct AdjointStepper<'a, 'b, const S: usize, const D: usize, T: RealField + Cop
     ws: Workspace<S, D, T>,
     gp: &'a mut [T],
     sink: &'a mut [T],
-    /// Largest accepted |h| (seeds the next segment's first step).
-    h_seen: T,
+    /// Step-size proposals from the accepted steps' error norms (adaptive solves), with the
+    /// solver's controller: the last one seeds the next interval's first step.
+    ctrl: Option<PiController<T>>,
+    /// The proposed size of the next step (0 before the first step).
+    h_next: T,
     steps: usize,
     /// First accepted step whose adjoint is not finite: its start time.
     bad: Option<T>,
@@ -84,7 +100,12 @@ where
 {
     fn on_accept(&mut self, st: &Accepted<'_, S, D, T>) {
         self.steps += 1;
-        self.h_seen = self.h_seen.max(st.h.abs());
+        self.h_next = st.h.abs();
+        if let (Some(c), Some(err)) = (self.ctrl.as_mut(), st.err_norm) {
+            if let Decision::Accept { h_next } = c.decide(err, st.h) {
+                self.h_next = h_next.abs();
+            }
+        }
         let g: [State<D, T>; S] =
             std::array::from_fn(|i| stage_state(self.tab, st.y, st.h, st.k, i));
         let field = AdjointStages {
@@ -201,11 +222,20 @@ where
         ws: Workspace::new(),
         gp: &mut gp,
         sink: &mut sink,
-        h_seen: T::zero(),
+        ctrl: match stepping {
+            Stepping::Adaptive(o) => {
+                let mut c = o
+                    .controller
+                    .unwrap_or_else(|| PiController::hairer_for_order(tab.order));
+                c.reset(error_order(tab));
+                Some(c)
+            }
+            Stepping::Fixed(_) => None,
+        },
+        h_next: T::zero(),
         steps: 0,
         bad: None,
     };
-    let mut last_h = T::zero();
     for i in (0..n).rev() {
         obs.a += dl_dy[i];
         let hi = traj.t[i];
@@ -213,15 +243,14 @@ where
         if hi == lo {
             continue;
         }
-        obs.h_seen = T::zero();
         match stepping {
             Stepping::Fixed(h) => {
                 solve_fixed_with(tab, &cap, hi, lo, traj.y[i], *h, &mut obs)?;
             }
             Stepping::Adaptive(o) => {
                 let opts = Adaptive {
-                    h0: if last_h != T::zero() {
-                        Some(last_h)
+                    h0: if obs.h_next != T::zero() {
+                        Some(obs.h_next)
                     } else {
                         o.h0
                     },
@@ -230,7 +259,6 @@ where
                 solve_adaptive_with(tab, &cap, hi, lo, traj.y[i], &opts, &mut obs)?;
             }
         }
-        last_h = obs.h_seen;
         let finite = obs.bad.is_none() && obs.gp.iter().all(|v| v.is_finite());
         if !finite {
             return Err(SensitivityError::NonFiniteAdjoint {
