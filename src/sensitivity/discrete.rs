@@ -2,6 +2,7 @@
 
 use super::error::SensitivityError;
 use super::stage_records::{Recompute, StageSource};
+use super::stage_reverse::stage_reverse;
 use super::tape::{SavePoint, Tape};
 use super::time::TimeDerivative;
 use super::{Gradients, TableauGrad, TableauGradStatus};
@@ -76,10 +77,14 @@ where
 /// included), `∂L/∂c` according to `time` (see [`TimeDerivative`]).
 ///
 /// # Cost
-/// Per step: the `S` stages are recomputed with [`crate::step::step`] (`S` evaluations), then
-/// `S` calls of [`ParamField::vjp`] (one more for a Hermite save inside a non-FSAL step), plus
-/// whatever `time` costs. No heap allocation inside the step loop (θ's gradient is allocated
-/// once).
+/// Per step: the `S` stages are recomputed with [`crate::step::step`] through
+/// [`ParamField::eval_recorded`] (`S` evaluations; `S − 1` for FSAL tableaus, whose last stage
+/// is the next step's first, recomputed just before), then one [`ParamField::vjp_recorded`]
+/// per stage with a nonzero cotangent (`S − 1` for FSAL; one plain VJP more for a Hermite save
+/// inside a non-FSAL step), plus whatever `time` costs. For an MLP a recorded VJP is the
+/// reverse sweep only, about one evaluation. No heap allocation inside the step loop (θ's
+/// gradient and `S + 1` evaluation records are allocated once). [`super::backward_stages`]
+/// skips the recomputation altogether.
 ///
 /// # Errors
 /// [`SensitivityError::TableauMismatch`] if `tab` is not the recorded tableau,
@@ -199,38 +204,39 @@ where
         } else if n + 1 < steps.len() {
             kbar[S - 1] += kcarry;
         }
-        // Stages in reverse.
-        for i in (0..S).rev() {
-            let mut gbar = if fsal && i + 1 == S { ybar } else { zero };
-            if i == 0 && fsal && n > 0 {
-                // k_1 of this step is the previous step's last stage.
-                kcarry = kbar[0];
-            } else if kbar[i] != zero {
-                let mut g = *y;
-                for j in 0..i {
-                    let a = tab.a[i][j];
-                    if a != T::zero() {
-                        g.axpy(h * a, &k[j], T::one());
-                    }
-                }
-                let tau = t + tab.c[i] * h;
-                src.vjp(i, tau, &g, &kbar[i], &mut gbar, &mut gp);
+        // Stages in reverse. FSAL: y⁺ is the last stage state, and k_1 of this step is the
+        // previous step's last stage (frozen here, its cotangent carried to step n − 1).
+        let mut gbar = [zero; S];
+        if fsal {
+            gbar[S - 1] = ybar;
+        }
+        let first = usize::from(fsal && n > 0);
+        let src_ref = &*src;
+        ybar_n += stage_reverse(
+            tab,
+            t,
+            y,
+            h,
+            k,
+            &mut kbar,
+            &mut gbar,
+            first,
+            |i, tau, g, w, gb| {
+                src_ref.vjp(i, tau, g, w, gb, &mut gp);
                 if with_time {
-                    if let Some(d) = time.eval(f, tau, &g, &kbar[i]) {
+                    if let Some(d) = time.eval(f, tau, g, w) {
                         gc[i] += h * d;
                     }
                 }
-            }
-            if gbar != zero {
-                ybar_n += gbar;
+            },
+            |i, gb| {
                 for j in 0..i {
-                    ga[i][j] += h * k[j].dot(&gbar);
-                    let a = tab.a[i][j];
-                    if a != T::zero() {
-                        kbar[j].axpy(h * a, &gbar, T::one());
-                    }
+                    ga[i][j] += h * k[j].dot(gb);
                 }
-            }
+            },
+        );
+        if first == 1 {
+            kcarry = kbar[0];
         }
         let finite = ybar_n.iter().all(|v| v.is_finite())
             && kcarry.iter().all(|v| v.is_finite())
