@@ -231,7 +231,34 @@ impl<T: RealField + Copy> Mlp<T> {
             if l != 0 {
                 target.iter_mut().for_each(|v| *v = T::zero());
             }
-            for i in 0..n_out {
+            // Two rows at a time: `x` and `target` are loaded once per pair (a quarter fewer
+            // memory operations than row by row).
+            let mut i = 0;
+            while i + 1 < n_out {
+                let (d0, d1) = (g[i], g[i + 1]);
+                gb[i] += d0;
+                gb[i + 1] += d1;
+                let (g0, g1) = gw[i * cols..(i + 2) * cols].split_at_mut(cols);
+                let (w0, w1) = (&wmat[i * cols..i * cols + n_in], &wmat[(i + 1) * cols..]);
+                for (((((tj, &xj), &w0j), &w1j), g0j), g1j) in target
+                    .iter_mut()
+                    .zip(x)
+                    .zip(w0)
+                    .zip(&w1[..n_in])
+                    .zip(g0[..n_in].iter_mut())
+                    .zip(g1[..n_in].iter_mut())
+                {
+                    *g0j += d0 * xj;
+                    *g1j += d1 * xj;
+                    *tj += d0 * w0j + d1 * w1j;
+                }
+                if self.time_input {
+                    g0[n_in] += d0 * t;
+                    g1[n_in] += d1 * t;
+                }
+                i += 2;
+            }
+            if i < n_out {
                 let d = g[i];
                 gb[i] += d;
                 let grow = &mut gw[i * cols..(i + 1) * cols];

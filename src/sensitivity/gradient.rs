@@ -20,8 +20,8 @@ pub enum Sensitivity {
     /// The same discrete adjoint on a [`super::StageTape`] ([`super::record_stages`],
     /// [`super::backward_stages`]): the stages and the field's evaluation records are stored
     /// during the forward solve, so the backward pass recomputes nothing. Same gradients as
-    /// `Discrete` (to rounding), cheaper (about 2.2 forward solves for a gradient instead of
-    /// 3.1 on the `fit_vdp` MLP), memory `O(steps·S·(D + record))` instead of `O(steps·D)`.
+    /// `Discrete` (to rounding), cheaper (about 2.1 forward solves for forward + gradient
+    /// instead of 3.0 on the `fit_vdp` MLP, in instructions), memory `O(steps·S·(D + record))` instead of `O(steps·D)`.
     DiscreteStored,
     /// The continuous, interpolated adjoint ([`super::backward_continuous_with`]): the gradient
     /// of the exact flow to about the solve tolerance; no tableau gradient. Memory

@@ -38,8 +38,8 @@
 //! `fit_vdp` model (2 → 32 → 32 → 2 tanh MLP, Dopri5 rtol 1e-6, 92 evaluations per forward
 //! solve, 100 save times), one forward solve + loss + gradient, in forward solves
 //! (`valgrind --tool=callgrind` instruction counts of `examples/adjoint_profile.rs`; wall-time
-//! ratios in `docs/performance.md`): `Discrete` 3.1 (4.2 before evaluation records),
-//! `DiscreteStored` 2.2, `Backsolve` 15.7 (the adjoint restarts at each of the 100 save
+//! ratios in `docs/performance.md`): `Discrete` 3.0 (4.2 before evaluation records),
+//! `DiscreteStored` 2.1, `Backsolve` 15.0 (the adjoint restarts at each of the 100 save
 //! times, one backward step per interval, against 15 forward steps). Per-step storage: the
 //! tape's one state (`Discrete`, `Continuous`), plus `S·(D + record)` scalars
 //! (`DiscreteStored`; ≈ 7.6 KB per step here), none (`Backsolve`). Backward passes allocate a
