@@ -5,7 +5,11 @@
 //! * `train/forward`: one forward solve and the MSE (`Objective::loss`).
 //! * `train/record`: the forward solve that records the adjoint's tape, alone.
 //! * `train/forward_gradient`: forward solve with tape, MSE and discrete-adjoint gradient
-//!   (`Objective::eval`).
+//!   (`Objective::eval`, `Sensitivity::Discrete`: one state per step, stages recomputed).
+//! * `train/forward_gradient_stored`: the same with `Sensitivity::DiscreteStored` (stages and
+//!   MLP activations stored during the forward solve, nothing recomputed).
+//! * `train/forward_gradient_backsolve`: the same with `Sensitivity::Backsolve` (continuous
+//!   adjoint integrated backwards together with the state, memory independent of the steps).
 //!
 //! The ratio forward_gradient / forward is the cost of a gradient in forward solves (target
 //! ≤ 3). Run: `cargo bench --bench train`; medians are in
@@ -13,7 +17,7 @@
 
 use criterion::{criterion_group, Criterion};
 use nodal::nn::{Activation, Mlp, MlpField};
-use nodal::sensitivity::record;
+use nodal::sensitivity::{record, Sensitivity};
 use nodal::systems::VanDerPol;
 use nodal::train::{NodeProblem, Objective, TimeSeries};
 use nodal::{solve_at, Adaptive, State, Stepping, Tableau};
@@ -74,6 +78,14 @@ fn bench(c: &mut Criterion) {
     g.bench_function("forward_gradient", |b| {
         b.iter(|| prob.eval(black_box(&p), &[0]).expect("eval"))
     });
+    let stored = problem().with_sensitivity(Sensitivity::DiscreteStored);
+    g.bench_function("forward_gradient_stored", |b| {
+        b.iter(|| stored.eval(black_box(&p), &[0]).expect("eval"))
+    });
+    let backsolve = problem().with_sensitivity(Sensitivity::Backsolve);
+    g.bench_function("forward_gradient_backsolve", |b| {
+        b.iter(|| backsolve.eval(black_box(&p), &[0]).expect("eval"))
+    });
     g.finish();
     println!("train bench: NFE per forward solve at the initial parameters = {nfe}");
 }
@@ -103,5 +115,14 @@ fn main() {
             g / f,
             r / f
         );
+        for id in ["forward_gradient_stored", "forward_gradient_backsolve"] {
+            if let Some(x) = median(id) {
+                println!(
+                    "train bench: median {id} {:.1} us; ratio to forward {:.2}",
+                    x / 1e3,
+                    x / f
+                );
+            }
+        }
     }
 }

@@ -38,4 +38,38 @@ where
     /// Accumulate `wᵀ ∂f/∂y` into `gy` and `wᵀ ∂f/∂θ` into `gp` (both are *added to*, not
     /// overwritten). `gp.len()` must equal `self.params().len()`.
     fn vjp(&self, t: T, y: &State<D, T>, w: &State<D, T>, gy: &mut State<D, T>, gp: &mut [T]);
+
+    /// Length (in scalars) of an *evaluation record*: what [`ParamField::eval_recorded`] keeps
+    /// of an evaluation (e.g. an MLP's activations) so that [`ParamField::vjp_recorded`] at the
+    /// same point can skip recomputing `f`. Reverse passes that evaluate a point and later take
+    /// a VJP there (the discrete adjoint's stage recomputation) use it to halve the work of the
+    /// VJP. Default 0: no record; the two methods then fall back to [`VectorField::eval`] and
+    /// [`ParamField::vjp`].
+    fn record_len(&self) -> usize {
+        0
+    }
+
+    /// Evaluate `f(t, y)` and write its evaluation record into `rec` (at least
+    /// [`ParamField::record_len`] scalars). The default ignores `rec` and calls `eval`. Must
+    /// return exactly what `eval` returns and must not allocate.
+    fn eval_recorded(&self, t: T, y: &State<D, T>, rec: &mut [T]) -> State<D, T> {
+        let _ = rec;
+        self.eval(t, y)
+    }
+
+    /// [`ParamField::vjp`] at `(t, y)`, given the record that [`ParamField::eval_recorded`]
+    /// wrote at exactly this `(t, y)` with the current θ. Accumulates like `vjp`. The default
+    /// ignores `rec` and calls `vjp`.
+    fn vjp_recorded(
+        &self,
+        t: T,
+        y: &State<D, T>,
+        rec: &[T],
+        w: &State<D, T>,
+        gy: &mut State<D, T>,
+        gp: &mut [T],
+    ) {
+        let _ = rec;
+        self.vjp(t, y, w, gy, gp)
+    }
 }

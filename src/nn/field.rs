@@ -146,4 +146,52 @@ impl<const D: usize, T: RealField + Copy> ParamField<D, T> for MlpField<D, T> {
         self.mlp
             .vjp_unchecked(t, y.as_slice(), w.as_slice(), gy.as_mut_slice(), gp);
     }
+
+    /// The activations and pre-activations of one forward pass (`2·Σ widths − d_in`).
+    fn record_len(&self) -> usize {
+        self.mlp.record_len()
+    }
+
+    /// One forward pass that writes its activations into `rec` (no workspace lock). A `rec`
+    /// shorter than [`ParamField::record_len`] is not written (plain evaluation).
+    fn eval_recorded(&self, t: T, y: &State<D, T>, rec: &mut [T]) -> State<D, T> {
+        let n = self.mlp.record_len();
+        if rec.len() < n {
+            return self.eval(t, y);
+        }
+        let mut out = State::<D, T>::zeros();
+        self.mlp
+            .eval_recorded_unchecked(t, y.as_slice(), out.as_mut_slice(), &mut rec[..n]);
+        out
+    }
+
+    /// The VJP's reverse sweep only, from the recorded forward pass: about half the cost of
+    /// [`ParamField::vjp`] for a tanh network (no activations recomputed). A `rec` shorter than
+    /// [`ParamField::record_len`] falls back to [`ParamField::vjp`].
+    ///
+    /// # Panics
+    /// As [`ParamField::vjp`], if `gp.len() != params().len()`.
+    fn vjp_recorded(
+        &self,
+        t: T,
+        y: &State<D, T>,
+        rec: &[T],
+        w: &State<D, T>,
+        gy: &mut State<D, T>,
+        gp: &mut [T],
+    ) {
+        let n = self.mlp.record_len();
+        if rec.len() < n {
+            return self.vjp(t, y, w, gy, gp);
+        }
+        assert_eq!(
+            gp.len(),
+            self.mlp.n_params(),
+            "ParamField::vjp_recorded: gp has length {} but the MLP has {} parameters",
+            gp.len(),
+            self.mlp.n_params()
+        );
+        self.mlp
+            .vjp_recorded_unchecked(t, &rec[..n], w.as_slice(), gy.as_mut_slice(), gp);
+    }
 }

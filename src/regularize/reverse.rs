@@ -1,9 +1,11 @@
 //! The reverse pass through the stage equations of one explicit Runge–Kutta step.
 //!
 //! Written once, for every consumer that differentiates a single step: the local regularizer
-//! here, and (by design) the discrete adjoint's per-step loop, which can call [`stage_vjp`] with
-//! `first = 0` and the cotangents of `y⁺` seeded into `kbar` (non-FSAL) or `gbar[S−1]` (FSAL).
+//! here, and the discrete adjoint's per-step loop (both through `sensitivity::stage_reverse`, the
+//! same loop with the per-stage work as callbacks), with the cotangents of `y⁺` seeded into `kbar` (non-FSAL)
+//! or `gbar[S−1]` (FSAL).
 
+use crate::sensitivity::stage_reverse;
 use crate::{ParamField, State, Tableau};
 use nalgebra::RealField;
 
@@ -38,30 +40,16 @@ where
     T: RealField + Copy,
     F: ParamField<D, T> + ?Sized,
 {
-    let zero = State::<D, T>::zeros();
-    let mut ybar = zero;
-    for i in (0..S).rev() {
-        if i >= first && kbar[i] != zero {
-            let mut g = *y;
-            for j in 0..i {
-                let a = tab.a[i][j];
-                if a != T::zero() {
-                    g.axpy(h * a, &k[j], T::one());
-                }
-            }
-            let w = kbar[i];
-            f.vjp(t + tab.c[i] * h, &g, &w, &mut gbar[i], gp);
-        }
-        let gb = gbar[i];
-        if gb != zero {
-            ybar += gb;
-            for j in 0..i {
-                let a = tab.a[i][j];
-                if a != T::zero() {
-                    kbar[j].axpy(h * a, &gb, T::one());
-                }
-            }
-        }
-    }
-    ybar
+    stage_reverse(
+        tab,
+        t,
+        y,
+        h,
+        k,
+        kbar,
+        gbar,
+        first,
+        |_, tau, g, w, gb| f.vjp(tau, g, w, gb, gp),
+        |_, _| {},
+    )
 }

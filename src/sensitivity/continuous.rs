@@ -157,7 +157,7 @@ where
 /// (the gradient of the discrete solution) to about the solve tolerance (e.g. rtol 1e-8 →
 /// ~1e-6 relative), not to rounding. The tableau is not differentiated
 /// (`tableau` is NaN, [`TableauGradStatus::NotComputed`]). Memory: the tape (`O(steps·D)`)
-/// plus one step's stages. Cost: per adjoint step `S` VJPs for `a` (rejected attempts too) and
+/// plus one step's stages ([`super::backsolve`] is the variant without a tape). Cost: per adjoint step `S` VJPs for `a` (rejected attempts too) and
 /// up to `S` more for the quadrature (each VJP also computes the other part, which the
 /// `ParamField` interface cannot skip), plus `S` evaluations per forward step to rebuild the
 /// dense output: typically more than the discrete adjoint on the same problem. Its advantage

@@ -1,10 +1,11 @@
 //! The discrete adjoint: exact reverse-mode derivative of the recorded step sequence.
 
 use super::error::SensitivityError;
+use super::stage_records::{Recompute, StageSource};
+use super::stage_reverse::stage_reverse;
 use super::tape::{SavePoint, Tape};
 use super::time::TimeDerivative;
 use super::{Gradients, TableauGrad, TableauGradStatus};
-use crate::step::{step, StepConfig, Workspace};
 use crate::tableau::{interp_coeffs, to_f64, Interpolant};
 use crate::{ParamField, State, Tableau};
 use nalgebra::RealField;
@@ -76,10 +77,14 @@ where
 /// included), `∂L/∂c` according to `time` (see [`TimeDerivative`]).
 ///
 /// # Cost
-/// Per step: the `S` stages are recomputed with [`crate::step::step`] (`S` evaluations), then
-/// `S` calls of [`ParamField::vjp`] (one more for a Hermite save inside a non-FSAL step), plus
-/// whatever `time` costs. No heap allocation inside the step loop (θ's gradient is allocated
-/// once).
+/// Per step: the `S` stages are recomputed with [`crate::step::step`] through
+/// [`ParamField::eval_recorded`] (`S` evaluations; `S − 1` for FSAL tableaus, whose last stage
+/// is the next step's first, recomputed just before), then one [`ParamField::vjp_recorded`]
+/// per stage with a nonzero cotangent (`S − 1` for FSAL; one plain VJP more for a Hermite save
+/// inside a non-FSAL step), plus whatever `time` costs. For an MLP a recorded VJP is the
+/// reverse sweep only, about one evaluation. No heap allocation inside the step loop (θ's
+/// gradient and `S + 1` evaluation records are allocated once). [`super::backward_stages`]
+/// skips the recomputation altogether.
 ///
 /// # Errors
 /// [`SensitivityError::TableauMismatch`] if `tab` is not the recorded tableau,
@@ -99,6 +104,27 @@ where
     F: ParamField<D, T> + ?Sized,
 {
     check_inputs(tape, tab, dl_dy)?;
+    // The recomputed stages keep their evaluation records, so the VJPs skip the forward pass
+    // (fields without records fall back to plain VJPs).
+    let mut src = Recompute::new(tab, f);
+    backward_core(tape, tab, f, dl_dy, time, &mut src)
+}
+
+/// The discrete adjoint's step loop, with the stages from `src`. Inputs are checked.
+#[allow(clippy::needless_range_loop)] // i, j index a, k and kbar together
+pub(crate) fn backward_core<const S: usize, const D: usize, T, F, Src>(
+    tape: &Tape<S, D, T>,
+    tab: &Tableau<S, T>,
+    f: &F,
+    dl_dy: &[State<D, T>],
+    time: TimeDerivative<'_, D, T>,
+    src: &mut Src,
+) -> Result<Gradients<S, D, T>, SensitivityError>
+where
+    T: RealField + Copy,
+    F: ParamField<D, T> + ?Sized,
+    Src: StageSource<S, D, T>,
+{
     let zero = State::<D, T>::zeros();
     let np = f.params().len();
     let mut gp = vec![T::zero(); np];
@@ -110,8 +136,6 @@ where
     let interp = tab.interpolant;
     let saves = &tape.grid.saves;
     let steps = &tape.grid.steps;
-    let mut ws = Workspace::<S, D, T>::new();
-    let cfg = StepConfig::default();
 
     let mut s = saves.len(); // saves[s..] are done
     let mut ybar = zero; // adjoint of y_{n+1}
@@ -120,9 +144,7 @@ where
         let (t, h) = steps[n];
         let y = &tape.ys[n];
         let y1 = &tape.ys[n + 1];
-        ws.k1_ready = false;
-        step(tab, f, t, y, h, cfg, &mut ws);
-        let k = &ws.k;
+        let k = &src.load(n, t, y, h);
 
         let mut kbar = [zero; S];
         let mut ybar_n = zero;
@@ -182,38 +204,39 @@ where
         } else if n + 1 < steps.len() {
             kbar[S - 1] += kcarry;
         }
-        // Stages in reverse.
-        for i in (0..S).rev() {
-            let mut gbar = if fsal && i + 1 == S { ybar } else { zero };
-            if i == 0 && fsal && n > 0 {
-                // k_1 of this step is the previous step's last stage.
-                kcarry = kbar[0];
-            } else if kbar[i] != zero {
-                let mut g = *y;
-                for j in 0..i {
-                    let a = tab.a[i][j];
-                    if a != T::zero() {
-                        g.axpy(h * a, &k[j], T::one());
-                    }
-                }
-                let tau = t + tab.c[i] * h;
-                f.vjp(tau, &g, &kbar[i], &mut gbar, &mut gp);
+        // Stages in reverse. FSAL: y⁺ is the last stage state, and k_1 of this step is the
+        // previous step's last stage (frozen here, its cotangent carried to step n − 1).
+        let mut gbar = [zero; S];
+        if fsal {
+            gbar[S - 1] = ybar;
+        }
+        let first = usize::from(fsal && n > 0);
+        let src_ref = &*src;
+        ybar_n += stage_reverse(
+            tab,
+            t,
+            y,
+            h,
+            k,
+            &mut kbar,
+            &mut gbar,
+            first,
+            |i, tau, g, w, gb| {
+                src_ref.vjp(i, tau, g, w, gb, &mut gp);
                 if with_time {
-                    if let Some(d) = time.eval(f, tau, &g, &kbar[i]) {
+                    if let Some(d) = time.eval(f, tau, g, w) {
                         gc[i] += h * d;
                     }
                 }
-            }
-            if gbar != zero {
-                ybar_n += gbar;
+            },
+            |i, gb| {
                 for j in 0..i {
-                    ga[i][j] += h * k[j].dot(&gbar);
-                    let a = tab.a[i][j];
-                    if a != T::zero() {
-                        kbar[j].axpy(h * a, &gbar, T::one());
-                    }
+                    ga[i][j] += h * k[j].dot(gb);
                 }
-            }
+            },
+        );
+        if first == 1 {
+            kcarry = kbar[0];
         }
         let finite = ybar_n.iter().all(|v| v.is_finite())
             && kcarry.iter().all(|v| v.is_finite())
@@ -225,6 +248,7 @@ where
             });
         }
         ybar = ybar_n;
+        src.finish(t, y, &k[0]);
     }
     // Save times at t0.
     while s > 0 {

@@ -3,6 +3,7 @@
 use super::continuous::backward_continuous_with;
 use super::discrete::backward_with;
 use super::error::GradientError;
+use super::stages::{backward_stages, record_stages};
 use super::tape::record;
 use super::time::TimeDerivative;
 use super::Gradients;
@@ -16,10 +17,22 @@ pub enum Sensitivity {
     /// solution (steps frozen), including the tableau. Memory `O(steps·D)`.
     #[default]
     Discrete,
+    /// The same discrete adjoint on a [`super::StageTape`] ([`super::record_stages`],
+    /// [`super::backward_stages`]): the stages and the field's evaluation records are stored
+    /// during the forward solve, so the backward pass recomputes nothing. Same gradients as
+    /// `Discrete` (to rounding), cheaper (about 2.1 forward solves for forward + gradient
+    /// instead of 3.0 on the `fit_vdp` MLP, in instructions), memory `O(steps·S·(D + record))` instead of `O(steps·D)`.
+    DiscreteStored,
     /// The continuous, interpolated adjoint ([`super::backward_continuous_with`]): the gradient
     /// of the exact flow to about the solve tolerance; no tableau gradient. Memory
     /// `O(steps·D)` for the tape as well; its adjoint chooses its own steps.
     Continuous,
+    /// The continuous adjoint by backsolve ([`super::backsolve`]): no tape; the state is
+    /// integrated backwards with the adjoint from the saved states. Memory `O(D + P)`
+    /// independent of the step count; gradient of the exact flow to about the solve tolerance
+    /// when the backward integration is stable (not for dissipative or chaotic systems); no
+    /// tableau gradient. Uses `adjoint_stepping` like `Continuous`.
+    Backsolve,
 }
 
 /// Options of [`gradient_with`] beyond the method.
@@ -96,11 +109,28 @@ where
     F: ParamField<D, T> + ?Sized,
     L: FnOnce(&Trajectory<D, T>) -> Result<Vec<State<D, T>>, E>,
 {
+    if opts.sensitivity == Sensitivity::Backsolve {
+        let traj = crate::solve_at(tab, f, t0, y0, times, stepping)
+            .map_err(super::SensitivityError::from)?;
+        let dl = dl_dy(&traj).map_err(GradientError::Loss)?;
+        let st = opts.adjoint_stepping.unwrap_or(*stepping);
+        let g = super::backsolve(tab, f, t0, &traj, &dl, &st)?;
+        return Ok((traj, g));
+    }
+    if opts.sensitivity == Sensitivity::DiscreteStored {
+        let st = record_stages(tab, f, t0, y0, times, stepping)
+            .map_err(super::SensitivityError::from)?;
+        let dl = dl_dy(st.tape().trajectory()).map_err(GradientError::Loss)?;
+        let g = backward_stages(&st, tab, f, &dl, opts.time)?;
+        return Ok((st.into_trajectory(), g));
+    }
     let tape = record(tab, f, t0, y0, times, stepping).map_err(super::SensitivityError::from)?;
     let dl = dl_dy(tape.trajectory()).map_err(GradientError::Loss)?;
     let g = match opts.sensitivity {
-        Sensitivity::Discrete => backward_with(&tape, tab, f, &dl, opts.time)?,
-        Sensitivity::Continuous => {
+        Sensitivity::Discrete | Sensitivity::DiscreteStored => {
+            backward_with(&tape, tab, f, &dl, opts.time)?
+        }
+        Sensitivity::Continuous | Sensitivity::Backsolve => {
             let st = opts.adjoint_stepping.unwrap_or(*tape.stepping());
             backward_continuous_with(&tape, tab, f, &dl, &st)?
         }

@@ -6,13 +6,23 @@
 //! * [`backward`] / [`backward_with`]: the **discrete adjoint**, the exact reverse-mode
 //!   derivative of the recorded step sequence (step sizes are constants), stages recomputed
 //!   with [`crate::step::step`], dense output differentiated too. Exact to rounding against
-//!   forward-mode dual numbers.
+//!   forward-mode dual numbers. The recomputation keeps the field's *evaluation records*
+//!   ([`crate::ParamField::eval_recorded`]; an MLP's activations), so each VJP is the reverse
+//!   sweep only ([`crate::ParamField::vjp_recorded`]), and an FSAL step's last stage is taken
+//!   from the next step's recomputed first stage.
+//! * [`record_stages`] / [`backward_stages`]: the same discrete adjoint on a [`StageTape`],
+//!   which also stores every step's stages and evaluation records during the forward solve:
+//!   nothing is recomputed, for `S·(D + record)` more scalars per step.
 //! * [`backward_continuous`] / [`backward_continuous_with`]: the **continuous, interpolated
 //!   adjoint**, integrating `a' = −(∂f/∂y)ᵀ a` backwards with our solvers, the forward state
 //!   taken from the tape's dense output, `∂L/∂θ` by quadrature on the adjoint's own steps. It
 //!   approximates the gradient of the exact flow, within the solve tolerance.
-//! * [`gradient`] / [`gradient_with`]: solve, loss callback, backward pass, with
-//!   [`Sensitivity::Discrete`] or [`Sensitivity::Continuous`] (switch without code changes).
+//! * [`backsolve`]: the **continuous adjoint without a tape**: the state is integrated
+//!   backwards together with the adjoint from the saved states, memory `O(D + P)` whatever the
+//!   number of steps; unreliable for dissipative or chaotic dynamics (see its docs).
+//! * [`gradient`] / [`gradient_with`]: solve, loss callback, backward pass, with the adjoint
+//!   chosen by [`Sensitivity`] (`Discrete`, `DiscreteStored`, `Continuous`, `Backsolve`;
+//!   switch without code changes).
 //! * [`replay`]: re-run a frozen step sequence ([`StepGrid`]), e.g. in dual numbers or with a
 //!   perturbed parameter for checks.
 //!
@@ -24,20 +34,24 @@
 //! [`crate::nn::MlpField`] use [`MlpTime`]: `t` acts like a bias shift, so `∂f/∂t` is one JVP),
 //! or a central difference as the fallback. The other gradients never depend on this choice.
 //!
-//! # Cost and memory (measured by `examples/sensitivity_cost.rs`)
-//! On a 2 → 32 → 32 → 2 tanh MLP with Dopri5, relative to [`crate::solve_at`]: `record`
-//! ≈ 1.0×; `backward` ≈ 2.6–3.1× (fixed and adaptive steps); `backward_continuous` ≈ 3.2–3.7×
-//! with fixed steps and ≈ 5× adaptive with 10 save times, but ≈ 16× with 100 save times over
-//! 24 forward steps, because the adjoint jumps, and so restarts, at every save time. Neither
-//! backward pass allocates per step: the tape is the only per-step storage (one state, `t`,
-//! `h`); the discrete pass allocates θ's gradient once, the continuous one also a small VJP
-//! cache.
+//! # Cost and memory
+//! `fit_vdp` model (2 → 32 → 32 → 2 tanh MLP, Dopri5 rtol 1e-6, 92 evaluations per forward
+//! solve, 100 save times), one forward solve + loss + gradient, in forward solves
+//! (`valgrind --tool=callgrind` instruction counts of `examples/adjoint_profile.rs`; wall-time
+//! ratios in `docs/performance.md`): `Discrete` 3.0 (4.2 before evaluation records),
+//! `DiscreteStored` 2.1, `Backsolve` 15.0 (the adjoint restarts at each of the 100 save
+//! times, one backward step per interval, against 15 forward steps). Per-step storage: the
+//! tape's one state (`Discrete`, `Continuous`), plus `S·(D + record)` scalars
+//! (`DiscreteStored`; ≈ 7.6 KB per step here), none (`Backsolve`). Backward passes allocate a
+//! fixed number of buffers (θ's gradient, stage records or a record ring, VJP cache), never
+//! per step.
 //!
 //! # Which one
 //! The discrete adjoint is exact for what was computed (what an optimizer sees), includes the
-//! tableau, and is cheaper here: the default. The continuous adjoint is the gradient of the
-//! ODE itself to within the tolerance, with steps chosen for the adjoint; it is no lighter in
-//! memory in this interpolated form (it needs the same tape).
+//! tableau, and is cheaper here: the default; `DiscreteStored` when the steps are few enough
+//! to store their stages. The continuous adjoints are the gradient of the ODE itself to within
+//! the tolerance; the interpolated one needs the same tape, `Backsolve` needs no tape (long
+//! solves with few save times, where memory matters) but trusts the backward integration.
 //!
 //! ```
 //! use nodal::sensitivity::{backward, record};
@@ -64,17 +78,24 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod backsolve;
 mod continuous;
 mod discrete;
 mod error;
 mod gradient;
+mod stage_records;
+mod stage_reverse;
+mod stages;
 mod tape;
 mod time;
 
+pub use backsolve::backsolve;
 pub use continuous::{backward_continuous, backward_continuous_with};
 pub use discrete::{backward, backward_with};
 pub use error::{GradientError, SensitivityError};
 pub use gradient::{gradient, gradient_with, GradientOptions, Sensitivity};
+pub(crate) use stage_reverse::stage_reverse;
+pub use stages::{backward_stages, record_stages, StageTape};
 pub use tape::{record, replay, SavePoint, StepGrid, Tape};
 pub use time::{MlpTime, TimeDerivative, TimeVjp};
 

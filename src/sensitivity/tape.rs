@@ -121,16 +121,20 @@ impl<const S: usize, const D: usize, T: RealField + Copy> Tape<S, D, T> {
     }
 }
 
-struct Recorder<'a, const S: usize, const D: usize, T: RealField + Copy> {
+struct Recorder<'a, const S: usize, const D: usize, T: RealField + Copy, H> {
     tab: &'a Tableau<S, T>,
     save: SaveAt<'a, S, D, T>,
     saves: Vec<SavePoint<T>>,
     steps: Vec<(T, T)>,
     ys: Vec<State<D, T>>,
+    /// Extra per-step recording (e.g. the stages of a [`super::StageTape`]).
+    hook: H,
 }
 
-impl<const S: usize, const D: usize, T: RealField + Copy> StepObserver<S, D, T>
-    for Recorder<'_, S, D, T>
+impl<const S: usize, const D: usize, T: RealField + Copy, H> StepObserver<S, D, T>
+    for Recorder<'_, S, D, T, H>
+where
+    H: FnMut(&Accepted<'_, S, D, T>),
 {
     fn wants_end_derivative(&self) -> bool {
         self.tab.interpolant == Interpolant::Hermite
@@ -138,6 +142,7 @@ impl<const S: usize, const D: usize, T: RealField + Copy> StepObserver<S, D, T>
 
     fn on_accept(&mut self, st: &Accepted<'_, S, D, T>) {
         let index = self.steps.len();
+        (self.hook)(st);
         self.steps.push((st.t, st.h));
         self.ys.push(*st.y_new);
         let saves = &mut self.saves;
@@ -165,6 +170,24 @@ where
     T: RealField + Copy,
     F: VectorField<D, T> + ?Sized,
 {
+    record_hooked(tab, f, t0, y0, times, stepping, |_| {})
+}
+
+/// [`record`], calling `hook` on every accepted step (before the tape stores it).
+pub(crate) fn record_hooked<const S: usize, const D: usize, T, F, H>(
+    tab: &Tableau<S, T>,
+    f: &F,
+    t0: T,
+    y0: State<D, T>,
+    times: &[T],
+    stepping: &Stepping<T>,
+    hook: H,
+) -> Result<Tape<S, D, T>, SolveError>
+where
+    T: RealField + Copy,
+    F: VectorField<D, T> + ?Sized,
+    H: FnMut(&Accepted<'_, S, D, T>),
+{
     let dir = check_save_times(tab, t0, &y0, times)?;
     let t1 = *times.last().ok_or(SolveError::NoSaveTimes)?;
     let (save, at_start) = SaveAt::new(tab, times, t0, y0, dir);
@@ -176,6 +199,7 @@ where
         saves,
         steps: Vec::new(),
         ys: vec![y0],
+        hook,
     };
     let stats = if obs.save.done() {
         tab.validate()?;
