@@ -5,7 +5,7 @@
 //! digits and spiral experiments.
 
 use crate::regularize::{Biased, Global, Local, OneStep, Reduction, Unbiased};
-use crate::sensitivity::{backward, backward_continuous, record, Sensitivity};
+use crate::sensitivity::{backsolve, backward, backward_continuous, record, Sensitivity};
 use crate::train::TrainError;
 use crate::{Adaptive, ParamField, State, Stepping, Tableau, Trajectory};
 
@@ -110,8 +110,18 @@ where
         source,
     };
     let mut g = match setup.sensitivity {
-        Sensitivity::Discrete => backward(&tape, tab, f, &dl),
+        // The regularizers need the step tape anyway, so the stored-stage variant runs the
+        // same discrete adjoint on it (identical gradient to rounding).
+        Sensitivity::Discrete | Sensitivity::DiscreteStored => backward(&tape, tab, f, &dl),
         Sensitivity::Continuous => backward_continuous(&tape, tab, f, &dl),
+        Sensitivity::Backsolve => backsolve(
+            tab,
+            f,
+            t0,
+            tape.trajectory(),
+            &dl,
+            &Stepping::Adaptive(*setup.opts),
+        ),
     }
     .map_err(sens_err)?;
     let one = OneStep::error(setup.opts.rtol, setup.opts.atol);
