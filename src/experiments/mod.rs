@@ -6,3 +6,8 @@
 //! reduced `quick()` for smoke tests), a `run(&Config) -> Result<Outcome, _>` that computes
 //! everything, and a `write(&Outcome, dir)` that writes the tables through
 //! [`crate::report::Table`] and the plots through `crate::report::chart` (feature `plot`).
+
+pub mod lorenz_data;
+pub mod trk_error;
+pub mod trk_forecast;
+pub mod trk_stability;

@@ -5,6 +5,9 @@
 //! and tests run the same code; this module only parses arguments and prints where the results
 //! went. Add an experiment as a variant of [`Experiment`] plus one file beside this one.
 
+mod trk_forecast;
+mod trk_stability;
+
 use super::CliError;
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
@@ -33,9 +36,17 @@ pub struct Common {
 
 /// The experiments that can be reproduced.
 #[derive(Subcommand, Debug)]
-enum Experiment {}
+enum Experiment {
+    /// SCIENCE §1 (a): can a trained 4-stage tableau integrate Lorenz-63 where RK4 fails?
+    TrkStability(trk_stability::TrkStabilityArgs),
+    /// SCIENCE §1 (b): Lorenz-63 identification with Euler, RK4, Dopri8, TRK10 and SINDy.
+    TrkForecast(trk_forecast::TrkForecastArgs),
+}
 
 /// Run the chosen experiment.
 pub fn run(args: &ReproArgs) -> Result<(), CliError> {
-    match args.experiment {}
+    match &args.experiment {
+        Experiment::TrkStability(a) => trk_stability::run(a),
+        Experiment::TrkForecast(a) => trk_forecast::run(a),
+    }
 }

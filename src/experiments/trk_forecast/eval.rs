@@ -1,0 +1,88 @@
+//! Test-set scores of a trained model: forecast RMSE at `t₀ + h` and `t₀ + 4h` and the NFE per
+//! step of size h.
+
+use super::{dopri8, Config, Model, Observations, Scheme};
+use crate::{solve_at, State, Stepping, Tableau, Trajectory, VectorField};
+
+/// Forecast scores over the test windows.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Scores {
+    /// RMSE (state units, over windows and components) at `t₀ + h`; `inf` if a forecast
+    /// failed.
+    pub rmse_h: f64,
+    /// RMSE at `t₀ + 4h` (the window's last step if the window is shorter).
+    pub rmse_4h: f64,
+    /// Mean function evaluations per step of size h over the successful forecasts.
+    pub nfe_per_step: f64,
+    /// Forecasts that failed (solver error or non-finite state).
+    pub failed: usize,
+    /// Test windows.
+    pub windows: usize,
+}
+
+fn forecast<const S: usize, F: VectorField<3>>(
+    tab: &Tableau<S>,
+    f: &F,
+    y0: State<3>,
+    times: &[f64],
+    stepping: &Stepping<f64>,
+) -> Option<Trajectory<3>> {
+    solve_at(tab, f, 0.0, y0, times, stepping)
+        .ok()
+        .filter(|tr| tr.y.iter().all(|y| y.iter().all(|v| v.is_finite())))
+}
+
+/// Score `model` on the test windows of `obs`.
+pub fn evaluate(cfg: &Config, obs: &Observations, model: &Model) -> Scores {
+    let h = obs.h;
+    let times: Vec<f64> = (1..=cfg.window).map(|k| h * k as f64).collect();
+    let last = cfg.window.min(4) - 1;
+    let (mut sq1, mut sq4, mut nfe, mut ok, mut failed) = (0.0, 0.0, 0.0, 0usize, 0usize);
+    for (y0, refs) in &obs.test {
+        let path: Option<(Vec<State<3>>, usize)> = match model {
+            Model::Sindy(m) => forecast(&Tableau::<12>::dop853(), m, *y0, &times, &dopri8(cfg))
+                .map(|tr| (tr.y, tr.stats.nfe)),
+            Model::Neural { field, scheme } => {
+                let u0 = obs.standardise(y0);
+                let fixed = Stepping::Fixed(h);
+                let tr = match scheme {
+                    Scheme::Euler => forecast(&Tableau::<1>::euler(), field, u0, &times, &fixed),
+                    Scheme::Rk4 => forecast(&Tableau::<4>::rk4(), field, u0, &times, &fixed),
+                    Scheme::Dopri8 => {
+                        forecast(&Tableau::<12>::dop853(), field, u0, &times, &dopri8(cfg))
+                    }
+                    Scheme::Trk10(t) => forecast(t.as_ref(), field, u0, &times, &fixed),
+                };
+                tr.map(|tr| (tr.y.iter().map(|u| obs.restore(u)).collect(), tr.stats.nfe))
+            }
+        };
+        match path {
+            Some((y, n)) => {
+                sq1 += (y[0] - refs[0]).norm_squared();
+                sq4 += (y[last] - refs[last]).norm_squared();
+                nfe += n as f64 / cfg.window as f64;
+                ok += 1;
+            }
+            None => failed += 1,
+        }
+    }
+    let rmse = |sq: f64| {
+        if failed > 0 {
+            f64::INFINITY
+        } else {
+            let r = (sq / (3 * ok.max(1)) as f64).sqrt();
+            if r.is_finite() {
+                r
+            } else {
+                f64::INFINITY
+            }
+        }
+    };
+    Scores {
+        rmse_h: rmse(sq1),
+        rmse_4h: rmse(sq4),
+        nfe_per_step: nfe / ok.max(1) as f64,
+        failed,
+        windows: obs.test.len(),
+    }
+}
