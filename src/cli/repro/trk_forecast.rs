@@ -19,7 +19,7 @@ pub struct TrkForecastArgs {
     /// Observation noise standard deviation in state units (default 0).
     #[arg(long)]
     noise: Option<f64>,
-    /// Adam iterations (default 1500).
+    /// Adam iterations (default 2000).
     #[arg(long)]
     iters: Option<u64>,
 }

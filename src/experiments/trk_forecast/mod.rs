@@ -96,7 +96,7 @@ pub struct Config {
     pub window: usize,
     /// Hidden widths of the MLP (default `[32, 32]`).
     pub hidden: Vec<usize>,
-    /// Adam iterations (default 1500).
+    /// Adam iterations (default 2000).
     pub iters: u64,
     /// Adam learning rate (default 3e-3).
     pub lr: f64,
@@ -126,7 +126,7 @@ impl Default for Config {
             noise: 0.0,
             window: 4,
             hidden: vec![32, 32],
-            iters: 1500,
+            iters: 2000,
             lr: 3e-3,
             batch: 32,
             dopri8_tol: 1e-6,
@@ -139,14 +139,15 @@ impl Default for Config {
 }
 
 impl Config {
-    /// A smoke test (seconds): one h, short stretches, a small MLP, 20 iterations.
+    /// A smoke test (seconds): one h, short stretches, a small MLP, 150 iterations at lr 1e-2.
     pub fn quick() -> Self {
         Self {
             hs: vec![0.2],
             train_span: 6.0,
             test_span: 3.0,
             hidden: vec![8],
-            iters: 20,
+            iters: 150,
+            lr: 1e-2,
             batch: 8,
             ..Self::default()
         }
