@@ -47,6 +47,7 @@ pub mod nn;
 pub mod regularize;
 pub mod report;
 pub mod sensitivity;
+pub mod sindy;
 pub mod step;
 pub mod systems;
 pub mod tableau;

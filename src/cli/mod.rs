@@ -55,6 +55,9 @@ pub enum CliError {
         path: String,
         source: std::io::Error,
     },
+    /// A trainable-solver experiment failed.
+    #[error(transparent)]
+    Trk(#[from] nodal::experiments::trk_error::TrkError),
     /// Tableau analysis failed.
     #[error(transparent)]
     Stability(#[from] nodal::tableau::stability::StabilityError),

@@ -10,3 +10,7 @@
 pub mod cpu;
 pub mod local_reg;
 pub mod collocation;
+pub mod lorenz_data;
+pub mod trk_error;
+pub mod trk_forecast;
+pub mod trk_stability;

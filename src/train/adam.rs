@@ -97,7 +97,7 @@ impl Adam {
         let mut cursor = n_samples; // forces a shuffle before the first batch
         let mut p = init;
         let mut good = p.clone();
-        let (mut m, mut v) = (vec![0.0; n], vec![0.0; n]);
+        let mut state = AdamState::new(n);
         let mut history = Vec::with_capacity(self.max_iters as usize);
         let stopped = |iter, params: &[f64], e| TrainError::Stopped {
             iter,
@@ -129,14 +129,7 @@ impl Adam {
             if let Some(o) = observer.as_deref_mut() {
                 o.observe_iter(iter, loss);
             }
-            let t = (iter + 1) as i32;
-            let c1 = 1.0 - self.beta1.powi(t);
-            let c2 = 1.0 - self.beta2.powi(t);
-            for i in 0..n {
-                m[i] = self.beta1 * m[i] + (1.0 - self.beta1) * g[i];
-                v[i] = self.beta2 * v[i] + (1.0 - self.beta2) * g[i] * g[i];
-                p[i] -= self.lr * (m[i] / c1) / ((v[i] / c2).sqrt() + self.eps);
-            }
+            state.step(self, &mut p, &g);
         }
         let loss = obj
             .loss(&p, &all)
@@ -148,5 +141,40 @@ impl Adam {
             iters: self.max_iters,
             history,
         })
+    }
+}
+
+/// Adam's moment estimates, for callers that drive the iteration themselves (e.g. to project
+/// parameters or select a model between steps): `state.step(&opts, p, g)` is exactly the
+/// update [`Adam::minimize`] applies.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AdamState {
+    m: Vec<f64>,
+    v: Vec<f64>,
+    t: i32,
+}
+
+impl AdamState {
+    /// Zero moments for `n` parameters.
+    pub fn new(n: usize) -> Self {
+        Self {
+            m: vec![0.0; n],
+            v: vec![0.0; n],
+            t: 0,
+        }
+    }
+
+    /// One bias-corrected Adam update of `p` with gradient `g` and the step options of
+    /// `opts` (`lr`, `beta1`, `beta2`, `eps`; its iteration count and batching are ignored).
+    /// Entries beyond the shorter of `p`, `g` and the state's length are left alone.
+    pub fn step(&mut self, opts: &Adam, p: &mut [f64], g: &[f64]) {
+        self.t = self.t.saturating_add(1);
+        let c1 = 1.0 - opts.beta1.powi(self.t);
+        let c2 = 1.0 - opts.beta2.powi(self.t);
+        for (((p, g), m), v) in p.iter_mut().zip(g).zip(&mut self.m).zip(&mut self.v) {
+            *m = opts.beta1 * *m + (1.0 - opts.beta1) * g;
+            *v = opts.beta2 * *v + (1.0 - opts.beta2) * g * g;
+            *p -= opts.lr * (*m / c1) / ((*v / c2).sqrt() + opts.eps);
+        }
     }
 }

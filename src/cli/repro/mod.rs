@@ -7,6 +7,8 @@
 
 mod local_reg;
 mod collocation;
+mod trk_forecast;
+mod trk_stability;
 
 use super::CliError;
 use clap::{Args, Subcommand};
@@ -44,6 +46,10 @@ enum Experiment {
     /// Collocation training of the forced Van der Pol case study (IPM), the sequential
     /// baseline (Adam + L-BFGS through dopri5) and consensus ADMM over two time windows.
     Collocation(collocation::CollocationArgs),
+    /// SCIENCE §1 (a): can a trained 4-stage tableau integrate Lorenz-63 where RK4 fails?
+    TrkStability(trk_stability::TrkStabilityArgs),
+    /// SCIENCE §1 (b): Lorenz-63 identification with Euler, RK4, Dopri8, TRK10 and SINDy.
+    TrkForecast(trk_forecast::TrkForecastArgs),
 }
 
 /// Run the chosen experiment.
@@ -51,5 +57,7 @@ pub fn run(args: &ReproArgs) -> Result<(), CliError> {
     match &args.experiment {
         Experiment::LocalReg(a) => local_reg::run(a),
         Experiment::Collocation(a) => collocation::run(a),
+        Experiment::TrkStability(a) => trk_stability::run(a),
+        Experiment::TrkForecast(a) => trk_forecast::run(a),
     }
 }

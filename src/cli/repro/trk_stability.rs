@@ -1,0 +1,50 @@
+//! `nodal repro trk-stability`: TRK4 vs RK4 on Lorenz-63 at growing step sizes
+//! ([`nodal::experiments::trk_stability`]).
+
+use super::Common;
+use crate::cli::CliError;
+use clap::Args;
+use nodal::experiments::trk_stability::{run as run_experiment, verdict_table, write, Config};
+use std::time::Instant;
+
+/// Arguments of `nodal repro trk-stability`.
+#[derive(Args, Debug)]
+pub struct TrkStabilityArgs {
+    #[command(flatten)]
+    common: Common,
+    /// Step sizes to run (default: 0.10 0.15 0.16 0.17 0.18 0.19 0.20 0.22 0.25).
+    #[arg(long, num_args = 1.., value_delimiter = ',')]
+    h: Vec<f64>,
+}
+
+/// Run the experiment, write its tables and plots, print the verdict table.
+pub fn run(args: &TrkStabilityArgs) -> Result<(), CliError> {
+    let c = &args.common;
+    let mut cfg = if c.quick {
+        Config::quick()
+    } else {
+        Config::default()
+    };
+    cfg.seed = c.seed;
+    if !args.h.is_empty() {
+        cfg.hs = args.h.clone();
+    }
+    let start = Instant::now();
+    let out = run_experiment(&cfg)?;
+    write(&out, &c.out)?;
+    print!(
+        "{}",
+        verdict_table(&out)
+            .to_markdown()
+            .map_err(nodal::experiments::trk_error::TrkError::from)?
+    );
+    println!(
+        "stiffest decay ρ = {:.4}, max |Im λ| = {:.4}, σ = {:.4}; {:.1} s; wrote {}",
+        out.stiffest,
+        out.max_imag,
+        out.sigma,
+        start.elapsed().as_secs_f64(),
+        c.out.display()
+    );
+    Ok(())
+}

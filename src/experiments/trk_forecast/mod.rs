@@ -1,0 +1,512 @@
+//! trk-forecast (SCIENCE §1, figure (b)): identify Lorenz-63 from observations sampled every
+//! `h` with a neural vector field trained through different schemes, and forecast.
+//!
+//! * **Data**: one DOP853 run (rtol = atol = `ref_tol`) from (1, 1, 1), first `transient`
+//!   time units dropped, observed every `h` with optional i.i.d. Gaussian noise of standard
+//!   deviation `noise` (state units; default 0). Training: the stretch of `train_span` time
+//!   units right after the transient; test: the `test_span` time units starting `gap` time
+//!   units after the training stretch (disjoint). Windows: every run of `window + 1`
+//!   consecutive observations (`t₀ … t₀ + window·h`), overlapping, one per observation.
+//! * **Model**: an MLP `3 → hidden → 3` (tanh) on the standardised state `u = (y − μ)/s`
+//!   (per-component mean and standard deviation of the training observations), autonomous.
+//! * **Schemes**: Euler, RK4 (fixed step h), Dopri8 = adaptive DOP853 (rtol = atol =
+//!   `dopri8_tol`) for both training and forecasting, and TRK10 (a `TrainableTableau<10>`
+//!   from [`trk::rk4_twice_plus_two`], trained jointly with θ through the discrete adjoint).
+//!   Loss: MSE over each window's observations (standardised units); Adam with mini-batches.
+//! * **Baseline**: SINDy ([`crate::sindy`]) on the training observations, derivatives by
+//!   central differences at spacing h, polynomial library of `sindy_degree`, STLSQ threshold
+//!   `sindy_threshold`; forecasts with Dopri8.
+//! * **Metrics**: on every test window, RMSE over windows and components (state units) of the
+//!   forecast from the window's first observation at `t₀ + h` and `t₀ + 4h` against the
+//!   noise-free reference; NFE per step of size h (mean over test forecasts). A forecast that
+//!   fails makes the RMSE infinite.
+
+mod eval;
+pub mod trk;
+mod write;
+
+pub use eval::{evaluate, Scores};
+pub use write::{results_table, write};
+
+use super::lorenz_data::attractor;
+use super::trk_error::{at_least_one, positive, TrkError};
+use crate::nn::{Activation, Mlp, MlpField};
+use crate::sindy::{central_differences, Sindy};
+use crate::train::{Adam, NodeProblem, Objective, TimeSeries, TrainError};
+use crate::{Adaptive, State, Stepping, Tableau};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+
+/// A scheme compared in trk-forecast.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Method {
+    /// Sparse regression baseline (forecast with Dopri8).
+    Sindy,
+    /// Explicit Euler, step h.
+    Euler,
+    /// Classical RK4, step h.
+    Rk4,
+    /// Adaptive DOP853.
+    Dopri8,
+    /// Trainable 10-stage explicit scheme, step h.
+    Trk10,
+}
+
+impl Method {
+    /// All methods, in table order.
+    pub const ALL: [Method; 5] = [
+        Method::Sindy,
+        Method::Euler,
+        Method::Rk4,
+        Method::Dopri8,
+        Method::Trk10,
+    ];
+
+    /// Table label.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Method::Sindy => "SINDy (deg 2, STLSQ)",
+            Method::Euler => "Euler",
+            Method::Rk4 => "RK4",
+            Method::Dopri8 => "Dopri8 (adaptive dop853)",
+            Method::Trk10 => "TRK10",
+        }
+    }
+}
+
+/// Settings of trk-forecast; `Default` is the documented run, [`Config::quick`] a smoke test.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Config {
+    /// Sampling intervals h (time units).
+    pub hs: Vec<f64>,
+    /// Methods to run (default all).
+    pub methods: Vec<Method>,
+    /// Time dropped before the first observation (default 25).
+    pub transient: f64,
+    /// Length of the training stretch (default 60 time units).
+    pub train_span: f64,
+    /// Time between the training and test stretches (default 10).
+    pub gap: f64,
+    /// Length of the test stretch (default 20 time units).
+    pub test_span: f64,
+    /// Observation noise standard deviation, state units (default 0).
+    pub noise: f64,
+    /// Steps per window (default 4: `t₀ … t₀ + 4h`).
+    pub window: usize,
+    /// Hidden widths of the MLP (default `[32, 32]`).
+    pub hidden: Vec<usize>,
+    /// Adam iterations (default 2000).
+    pub iters: u64,
+    /// Adam learning rate (default 3e-3).
+    pub lr: f64,
+    /// Windows per mini-batch (default 32).
+    pub batch: usize,
+    /// Tolerance of Dopri8 in training and forecasting (default 1e-6).
+    pub dopri8_tol: f64,
+    /// Reference tolerance (default 1e-12).
+    pub ref_tol: f64,
+    /// SINDy library degree (default 2).
+    pub sindy_degree: usize,
+    /// SINDy STLSQ threshold (default 0.1).
+    pub sindy_threshold: f64,
+    /// Seed of the MLP initialisation, mini-batches and noise (default 0).
+    pub seed: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            hs: vec![0.2, 0.3, 0.4],
+            methods: Method::ALL.to_vec(),
+            transient: 25.0,
+            train_span: 60.0,
+            gap: 10.0,
+            test_span: 20.0,
+            noise: 0.0,
+            window: 4,
+            hidden: vec![32, 32],
+            iters: 2000,
+            lr: 3e-3,
+            batch: 32,
+            dopri8_tol: 1e-6,
+            ref_tol: 1e-12,
+            sindy_degree: 2,
+            sindy_threshold: 0.1,
+            seed: 0,
+        }
+    }
+}
+
+impl Config {
+    /// A smoke test (seconds): one h, short stretches, a small MLP, 150 iterations at lr 1e-2.
+    pub fn quick() -> Self {
+        Self {
+            hs: vec![0.2],
+            train_span: 6.0,
+            test_span: 3.0,
+            hidden: vec![8],
+            iters: 150,
+            lr: 1e-2,
+            batch: 8,
+            ..Self::default()
+        }
+    }
+
+    fn check(&self) -> Result<(), TrkError> {
+        at_least_one("hs", self.hs.len())?;
+        at_least_one("methods", self.methods.len())?;
+        at_least_one("window", self.window)?;
+        at_least_one("batch", self.batch)?;
+        at_least_one("hidden layers", self.hidden.len())?;
+        for &h in &self.hs {
+            positive("h", h)?;
+        }
+        for (name, v) in [
+            ("transient", self.transient),
+            ("train_span", self.train_span),
+            ("gap", self.gap),
+            ("test_span", self.test_span),
+            ("lr", self.lr),
+            ("dopri8_tol", self.dopri8_tol),
+            ("ref_tol", self.ref_tol),
+        ] {
+            positive(name, v)?;
+        }
+        if !(self.noise.is_finite() && self.noise >= 0.0) {
+            return Err(TrkError::Config {
+                name: "noise",
+                value: self.noise,
+                expected: "finite and ≥ 0",
+            });
+        }
+        Ok(())
+    }
+}
+
+/// The observations of one h, standardised, cut into windows.
+pub struct Observations {
+    /// Sampling interval.
+    pub h: f64,
+    /// Per-component mean μ and standard deviation s of the training observations.
+    pub mean: State<3>,
+    /// See `mean`.
+    pub scale: State<3>,
+    /// Training observations (state units, with noise).
+    pub train: Vec<State<3>>,
+    /// Training windows in standardised units.
+    pub train_windows: Vec<TimeSeries<3>>,
+    /// Test windows: first observation (state units, with noise) and the noise-free
+    /// reference at `t₀ + kh`, `k = 1..=window`.
+    pub test: Vec<(State<3>, Vec<State<3>>)>,
+}
+
+impl Observations {
+    /// `u = (y − μ)/s`.
+    pub fn standardise(&self, y: &State<3>) -> State<3> {
+        (y - self.mean).component_div(&self.scale)
+    }
+
+    /// `y = μ + s·u`.
+    pub fn restore(&self, u: &State<3>) -> State<3> {
+        self.mean + u.component_mul(&self.scale)
+    }
+}
+
+fn gaussian(rng: &mut ChaCha8Rng) -> f64 {
+    // Box–Muller.
+    let u1: f64 = rng.random::<f64>().max(f64::MIN_POSITIVE);
+    let u2: f64 = rng.random::<f64>();
+    (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+}
+
+/// Observe Lorenz-63 every `h` and build the windows.
+///
+/// # Errors
+/// Reference-solve errors; [`TrkError::Config`] if a stretch holds no full window.
+pub fn observe(cfg: &Config, h: f64, h_index: usize) -> Result<Observations, TrkError> {
+    let n_train = (cfg.train_span / h).floor() as usize + 1;
+    let skip_test = ((cfg.train_span + cfg.gap) / h).ceil() as usize;
+    let n_test = (cfg.test_span / h).floor() as usize + 1;
+    for (name, n) in [("train_span / h", n_train), ("test_span / h", n_test)] {
+        if n <= cfg.window {
+            return Err(TrkError::Config {
+                name,
+                value: n as f64,
+                expected: "more observations than steps per window",
+            });
+        }
+    }
+    let clean_train = attractor(cfg.transient, 0, n_train, h, cfg.ref_tol)?;
+    let clean_test = attractor(cfg.transient, skip_test, n_test, h, cfg.ref_tol)?;
+    let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed.wrapping_add(7919 * h_index as u64 + 1));
+    let mut noisy = |y: &State<3>| y.map(|v| v + cfg.noise * gaussian(&mut rng));
+    let train: Vec<State<3>> = clean_train.iter().map(&mut noisy).collect();
+    let test_obs: Vec<State<3>> = clean_test.iter().map(&mut noisy).collect();
+    let n = train.len() as f64;
+    let mean = train.iter().sum::<State<3>>() / n;
+    let scale = (train
+        .iter()
+        .map(|y| (y - mean).component_mul(&(y - mean)))
+        .sum::<State<3>>()
+        / n)
+        .map(f64::sqrt);
+    let mut obs = Observations {
+        h,
+        mean,
+        scale,
+        train: train.clone(),
+        train_windows: Vec::new(),
+        test: Vec::new(),
+    };
+    let times: Vec<f64> = (0..=cfg.window).map(|k| h * k as f64).collect();
+    for w in train.windows(cfg.window + 1) {
+        let values = w.iter().map(|y| obs.standardise(y)).collect();
+        obs.train_windows
+            .push(TimeSeries::new(times.clone(), values, None)?);
+    }
+    obs.test = (0..n_test - cfg.window)
+        .map(|i| (test_obs[i], clean_test[i + 1..=i + cfg.window].to_vec()))
+        .collect();
+    Ok(obs)
+}
+
+/// A trained model ready to forecast.
+pub enum Model {
+    /// A neural field with its scheme.
+    Neural {
+        /// The field (standardised units).
+        field: MlpField<3>,
+        /// The scheme: fixed-step tableau or adaptive Dopri8.
+        scheme: Scheme,
+    },
+    /// A SINDy model (state units), forecast with Dopri8.
+    Sindy(crate::sindy::SindyModel<3>),
+}
+
+/// How a neural model steps.
+#[derive(Clone, Debug)]
+pub enum Scheme {
+    /// Euler with step h.
+    Euler,
+    /// RK4 with step h.
+    Rk4,
+    /// Adaptive DOP853 at the configured tolerance.
+    Dopri8,
+    /// The learned 10-stage tableau with step h.
+    Trk10(Box<Tableau<10>>),
+}
+
+/// Training record of one model.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Fit {
+    /// Training loss (standardised MSE) before and after training (`NaN` for SINDy).
+    pub loss_start: f64,
+    /// See `loss_start`.
+    pub loss_end: f64,
+    /// Why training stopped early, if it did (the last finite parameters are kept).
+    pub stopped: Option<String>,
+    /// Number of non-zero SINDy coefficients (0 for neural models).
+    pub active_terms: usize,
+}
+
+fn mlp(cfg: &Config) -> Result<MlpField<3>, TrkError> {
+    let mut widths = vec![3];
+    widths.extend(&cfg.hidden);
+    widths.push(3);
+    Ok(Mlp::builder(&widths)
+        .hidden_activation(Activation::Tanh)
+        .seed(cfg.seed)
+        .build()?
+        .into_field::<3>()?)
+}
+
+/// Adam on `obj` from `init`; a run stopped by a failed evaluation keeps its last finite
+/// parameters and reports why.
+fn adam<O: Objective>(
+    cfg: &Config,
+    obj: &O,
+    init: Vec<f64>,
+) -> Result<(Vec<f64>, f64, f64, Option<String>), TrkError> {
+    let all: Vec<usize> = (0..obj.n_samples()).collect();
+    let loss_start = obj.loss(&init, &all)?;
+    let opts = Adam {
+        max_iters: cfg.iters,
+        batch_size: Some(cfg.batch),
+        seed: cfg.seed,
+        ..Adam::new(cfg.lr)
+    };
+    match opts.minimize(obj, init, None) {
+        Ok(r) => Ok((r.params, loss_start, r.loss, None)),
+        Err(TrainError::Stopped {
+            iter,
+            params,
+            source,
+        }) => {
+            let end = obj.loss(&params, &all).unwrap_or(f64::NAN);
+            Ok((
+                params,
+                loss_start,
+                end,
+                Some(format!("iteration {iter}: {source}")),
+            ))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn fixed<const S: usize>(
+    cfg: &Config,
+    obs: &Observations,
+    tab: Tableau<S>,
+    stepping: Stepping<f64>,
+) -> Result<(MlpField<3>, Fit), TrkError> {
+    let field = mlp(cfg)?;
+    let prob = NodeProblem::new(tab, field, obs.train_windows.clone(), stepping)?;
+    let (p, loss_start, loss_end, stopped) = adam(cfg, &prob, prob.initial_params())?;
+    let field = prob.field_with(&p)?;
+    Ok((
+        field,
+        Fit {
+            loss_start,
+            loss_end,
+            stopped,
+            active_terms: 0,
+        },
+    ))
+}
+
+/// Train (or fit) `method` on the observations.
+///
+/// # Errors
+/// Construction, training and regression errors (a training run stopped by a failed solve is
+/// not an error: see [`Fit::stopped`]).
+pub fn fit(cfg: &Config, obs: &Observations, method: Method) -> Result<(Model, Fit), TrkError> {
+    let h = obs.h;
+    let neural = |(field, fit): (MlpField<3>, Fit), scheme| (Model::Neural { field, scheme }, fit);
+    Ok(match method {
+        Method::Sindy => {
+            let dy = central_differences(&obs.train, h)?;
+            let m = Sindy::new(cfg.sindy_degree, cfg.sindy_threshold)?.fit(&obs.train, &dy)?;
+            let active_terms = m.n_active();
+            (
+                Model::Sindy(m),
+                Fit {
+                    loss_start: f64::NAN,
+                    loss_end: f64::NAN,
+                    stopped: None,
+                    active_terms,
+                },
+            )
+        }
+        Method::Euler => neural(
+            fixed(cfg, obs, Tableau::<1>::euler(), Stepping::Fixed(h))?,
+            Scheme::Euler,
+        ),
+        Method::Rk4 => neural(
+            fixed(cfg, obs, Tableau::<4>::rk4(), Stepping::Fixed(h))?,
+            Scheme::Rk4,
+        ),
+        Method::Dopri8 => neural(
+            fixed(cfg, obs, Tableau::<12>::dop853(), dopri8(cfg))?,
+            Scheme::Dopri8,
+        ),
+        Method::Trk10 => {
+            let prob = trk::TrkNodeProblem::<10>::new(
+                mlp(cfg)?,
+                &trk::rk4_twice_plus_two(),
+                obs.train_windows.clone(),
+                h,
+            )?;
+            let (p, loss_start, loss_end, stopped) = adam(cfg, &prob, prob.initial_params())?;
+            (
+                Model::Neural {
+                    field: prob.field_with(&p)?,
+                    scheme: Scheme::Trk10(Box::new(prob.tableau(&p)?)),
+                },
+                Fit {
+                    loss_start,
+                    loss_end,
+                    stopped,
+                    active_terms: 0,
+                },
+            )
+        }
+    })
+}
+
+/// Dopri8's stepping.
+pub fn dopri8(cfg: &Config) -> Stepping<f64> {
+    Stepping::Adaptive(Adaptive::with_tol(cfg.dopri8_tol, cfg.dopri8_tol))
+}
+
+/// One (h, method) result.
+pub struct Entry {
+    /// Sampling interval.
+    pub h: f64,
+    /// Method.
+    pub method: Method,
+    /// Training record.
+    pub fit: Fit,
+    /// Test scores.
+    pub scores: Scores,
+    /// The learned TRK10 tableau, for TRK10.
+    pub tableau: Option<Tableau<10>>,
+}
+
+/// Everything trk-forecast computed.
+pub struct Outcome {
+    /// The configuration.
+    pub config: Config,
+    /// Training windows and test windows per h.
+    pub sizes: Vec<(f64, usize, usize)>,
+    /// One entry per (h, method), in configuration order.
+    pub entries: Vec<Entry>,
+}
+
+/// Run trk-forecast: every (h, method) pair in parallel.
+///
+/// # Errors
+/// [`TrkError::Config`] for a bad configuration; data, training and evaluation errors.
+pub fn run(cfg: &Config) -> Result<Outcome, TrkError> {
+    cfg.check()?;
+    let obs: Vec<Observations> = cfg
+        .hs
+        .iter()
+        .enumerate()
+        .map(|(i, &h)| observe(cfg, h, i))
+        .collect::<Result<_, _>>()?;
+    let jobs: Vec<(usize, Method)> = (0..obs.len())
+        .flat_map(|i| cfg.methods.iter().map(move |&m| (i, m)))
+        .collect();
+    let entries = jobs
+        .par_iter()
+        .map(|&(i, method)| -> Result<Entry, TrkError> {
+            let o = &obs[i];
+            let (model, fit) = fit(cfg, o, method)?;
+            let scores = evaluate(cfg, o, &model);
+            let tableau = match &model {
+                Model::Neural {
+                    scheme: Scheme::Trk10(t),
+                    ..
+                } => Some(**t),
+                _ => None,
+            };
+            Ok(Entry {
+                h: o.h,
+                method,
+                fit,
+                scores,
+                tableau,
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Outcome {
+        config: cfg.clone(),
+        sizes: obs
+            .iter()
+            .map(|o| (o.h, o.train_windows.len(), o.test.len()))
+            .collect(),
+        entries,
+    })
+}

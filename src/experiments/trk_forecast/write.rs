@@ -1,0 +1,94 @@
+//! Writing trk-forecast's results: the RMSE/NFE table and the learned TRK10 tableaus.
+
+use super::Outcome;
+use crate::experiments::trk_error::TrkError;
+use crate::report::{create_dir, Table};
+use std::path::Path;
+
+fn num(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x:.4}")
+    } else {
+        "inf".into()
+    }
+}
+
+/// One row per (h, method): RMSE at t₀+h and t₀+4h, NFE per step, failures, training loss.
+pub fn results_table(out: &Outcome) -> Table {
+    let c = &out.config;
+    let sizes = out
+        .sizes
+        .iter()
+        .map(|(h, tr, te)| format!("h={h}: {tr} train / {te} test windows"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut t = Table::new(
+        &format!(
+            "trk-forecast: Lorenz-63 identification, noise σ = {}, MLP 3→{:?}→3 tanh, {} Adam iterations ({sizes})",
+            c.noise, c.hidden, c.iters
+        ),
+        &[
+            "h",
+            "model",
+            "RMSE t0+h",
+            "RMSE t0+4h",
+            "NFE/step",
+            "failed forecasts",
+            "train loss start",
+            "train loss end",
+            "note",
+        ],
+    );
+    for e in &out.entries {
+        let note = match (&e.fit.stopped, e.fit.active_terms) {
+            (Some(why), _) => format!("stopped: {why}"),
+            (None, n) if n > 0 => format!("{n} active terms"),
+            _ => String::new(),
+        };
+        t.push([
+            format!("{:.1}", e.h),
+            e.method.label().to_string(),
+            num(e.scores.rmse_h),
+            num(e.scores.rmse_4h),
+            format!("{:.1}", e.scores.nfe_per_step),
+            format!("{}/{}", e.scores.failed, e.scores.windows),
+            format!("{:.3e}", e.fit.loss_start),
+            format!("{:.3e}", e.fit.loss_end),
+            note,
+        ]);
+    }
+    t
+}
+
+/// Write `trk_forecast.{md,csv}` and `trk_forecast_tableaus.{md,csv}` (the learned TRK10
+/// `b`, `c` and achieved order per h) into `dir` (created if missing).
+///
+/// # Errors
+/// [`TrkError::Report`] for unwritable files; [`TrkError::Stability`] never (reports use
+/// the order residuals only).
+pub fn write(out: &Outcome, dir: &Path) -> Result<(), TrkError> {
+    create_dir(dir)?;
+    results_table(out).write(dir, "trk_forecast")?;
+    let mut t = Table::new(
+        "trk-forecast: learned TRK10 tableaus",
+        &["h", "achieved order", "c", "b"],
+    );
+    let list = |v: &[f64]| {
+        v.iter()
+            .map(|x| format!("{x:.5}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    for e in &out.entries {
+        if let Some(tab) = &e.tableau {
+            t.push([
+                format!("{:.1}", e.h),
+                crate::tableau::order::achieved_order(tab, 1e-8).to_string(),
+                list(&tab.c),
+                list(&tab.b),
+            ]);
+        }
+    }
+    t.write(dir, "trk_forecast_tableaus")?;
+    Ok(())
+}

@@ -1,0 +1,345 @@
+//! trk-stability (SCIENCE §1, figure (a)): can a trained 4-stage explicit scheme (TRK4)
+//! integrate Lorenz-63 at step sizes where classical RK4 fails?
+//!
+//! For each step `h`, only the tableau is trained (the field is the known Lorenz-63), with
+//! [`TrainableTableau<4>`](crate::trainable::TrainableTableau): row-sum parameterisation,
+//! c₁ = 0, 10 free parameters, exact projection `Σb = 1` after every Adam step.
+//!
+//! * **Data** (one DOP853 run at rtol = atol = `ref_tol` from (1, 1, 1), first `transient`
+//!   time units dropped): `n_train` training starts `spacing` apart, then after a gap of 10
+//!   spacings `n_val` validation starts, then after another gap `n_test` test starts. σ² is
+//!   the pooled per-component variance of `n_jac` states `jac_spacing` apart at the start of
+//!   the training window.
+//! * **Loss**: K-step forecast MSE / σ² from every training start against the reference, plus
+//!   `mu · mean(max(0, |R(w)| − 1)²)` over the penalty samples ([`Region`]). Gradient of the
+//!   MSE: the discrete adjoint ([`crate::sensitivity::gradient_with`], autonomous field) mapped
+//!   to φ by `grad_from_tableau`; of the penalty: its analytic gradient.
+//! * **Optimiser**: Adam (lr `lr`, `iters` iterations) from each initial tableau in `inits`
+//!   (restarts). Every `check_every` iterations the iterate is a candidate; the one selected
+//!   is the best on the **validation** starts under the pass criterion: most bounded long runs
+//!   first, then lowest forecast RMSE. The test starts are used only for the final verdict.
+//! * **Pass criterion** ([`criterion`]), the same for RK4 and TRK4: `n_test_long` long runs of
+//!   `long_steps` steps stay finite with `‖y‖₂ ≤ bound`, and the RMSE over `n_test` forecasts,
+//!   every step time in `(0, horizon]`, is below σ.
+
+pub mod criterion;
+mod train;
+mod write;
+
+pub use criterion::Verdict;
+pub use train::{tangent_to_consistency, Trained};
+pub use write::{tableau_table, verdict_table, write};
+
+use super::lorenz_data::{attractor, jacobian, pooled_variance, reference_path, KnownLorenz};
+use super::trk_error::{at_least_one, positive, TrkError};
+use crate::tableau::stability::real_stability_interval;
+use crate::trainable::StabilitySamples;
+use crate::{State, Tableau};
+use rayon::prelude::*;
+
+/// Where the stability penalty asks for `|R(w)| ≤ 1`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Region {
+    /// The real segment `[−margin·h·ρ, 0)` with 200 points, ρ the largest `−Re λ` of `∂f/∂y`
+    /// over the Jacobian states.
+    RealSegment,
+    /// Every eigenvalue `margin·h·λ` of `∂f/∂y` over the Jacobian states with `Re λ < 0`
+    /// (the frozen-Jacobian spectrum along the attractor, complex pairs included).
+    Spectrum,
+}
+
+/// An initial tableau of a restart.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Init {
+    /// Classical RK4.
+    Rk4,
+    /// Kutta's 3/8 rule.
+    Rk38,
+    /// RK4's parameters plus independent uniform noise in `[−scale, scale]` (seeded), then
+    /// projected.
+    Perturbed(f64),
+}
+
+impl Init {
+    /// A short label for tables.
+    pub fn label(&self) -> String {
+        match self {
+            Init::Rk4 => "rk4".into(),
+            Init::Rk38 => "rk38".into(),
+            Init::Perturbed(s) => format!("rk4±{s}"),
+        }
+    }
+}
+
+/// Settings of trk-stability; `Default` is the documented run, [`Config::quick`] a smoke test.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Config {
+    /// Step sizes (time units).
+    pub hs: Vec<f64>,
+    /// Training starts (default 512).
+    pub n_train: usize,
+    /// Validation forecast starts (default 50); the first `n_val_long` also start long runs.
+    pub n_val: usize,
+    /// Validation long runs (default 10).
+    pub n_val_long: usize,
+    /// Test forecast starts (default 50).
+    pub n_test: usize,
+    /// Test long runs (default 5), the first test starts.
+    pub n_test_long: usize,
+    /// Time between consecutive starts (default 0.5).
+    pub spacing: f64,
+    /// Time dropped before the first sample (default 25).
+    pub transient: f64,
+    /// Forecast steps in the loss, K (default 8).
+    pub k_steps: usize,
+    /// Penalty weight μ (default 1e3).
+    pub mu: f64,
+    /// Where the penalty samples lie (default [`Region::RealSegment`]; the spectrum variant
+    /// did worse in our runs, see docs/results.md).
+    pub region: Region,
+    /// Sample points at `margin·h·λ` (default 1.1).
+    pub margin: f64,
+    /// Adam iterations per restart (default 1500).
+    pub iters: usize,
+    /// Adam's initial learning rate (default 1e-2); it decays geometrically to `lr_final`
+    /// at the last iteration.
+    pub lr: f64,
+    /// Adam's final learning rate (default 1e-4).
+    pub lr_final: f64,
+    /// Initial tableaus, one restart each (default rk4, rk38, rk4±0.1).
+    pub inits: Vec<Init>,
+    /// Candidate spacing in iterations (default 20).
+    pub check_every: usize,
+    /// Forecast horizon of the RMSE (default 2 time units).
+    pub horizon: f64,
+    /// Steps of each long run (default 10⁴).
+    pub long_steps: usize,
+    /// Bound on `‖y‖₂` (default 1000; the attractor lies within about 60).
+    pub bound: f64,
+    /// Reference tolerance (default 1e-12).
+    pub ref_tol: f64,
+    /// Jacobian / variance states (default 640, `jac_spacing` = 0.05 apart).
+    pub n_jac: usize,
+    /// Spacing of the Jacobian states (default 0.05).
+    pub jac_spacing: f64,
+    /// Seed of the perturbed initial tableaus (default 0).
+    pub seed: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            hs: vec![0.10, 0.15, 0.16, 0.17, 0.18, 0.19, 0.20, 0.22, 0.25],
+            n_train: 512,
+            n_val: 50,
+            n_val_long: 10,
+            n_test: 50,
+            n_test_long: 5,
+            spacing: 0.5,
+            transient: 25.0,
+            k_steps: 8,
+            mu: 1e3,
+            region: Region::RealSegment,
+            margin: 1.1,
+            iters: 1500,
+            lr: 1e-2,
+            lr_final: 1e-4,
+            inits: vec![Init::Rk4, Init::Rk38, Init::Perturbed(0.1)],
+            check_every: 20,
+            horizon: 2.0,
+            long_steps: 10_000,
+            bound: 1e3,
+            ref_tol: 1e-12,
+            n_jac: 640,
+            jac_spacing: 0.05,
+            seed: 0,
+        }
+    }
+}
+
+impl Config {
+    /// A smoke test (seconds): two step sizes, 32 training starts, one restart of 30
+    /// iterations, 10³-step long runs.
+    pub fn quick() -> Self {
+        Self {
+            hs: vec![0.10, 0.17],
+            n_train: 32,
+            n_val: 10,
+            n_val_long: 2,
+            n_test: 10,
+            n_test_long: 2,
+            iters: 30,
+            inits: vec![Init::Rk4],
+            check_every: 10,
+            long_steps: 1000,
+            n_jac: 100,
+            ..Self::default()
+        }
+    }
+
+    fn check(&self) -> Result<(), TrkError> {
+        at_least_one("hs", self.hs.len())?;
+        for &h in &self.hs {
+            positive("h", h)?;
+        }
+        for (name, n) in [
+            ("n_train", self.n_train),
+            ("n_val", self.n_val),
+            ("n_val_long", self.n_val_long),
+            ("n_test", self.n_test),
+            ("n_test_long", self.n_test_long),
+            ("k_steps", self.k_steps),
+            ("check_every", self.check_every),
+            ("inits", self.inits.len()),
+            ("n_jac", self.n_jac),
+        ] {
+            at_least_one(name, n)?;
+        }
+        for (name, v) in [
+            ("spacing", self.spacing),
+            ("lr", self.lr),
+            ("lr_final", self.lr_final),
+            ("horizon", self.horizon),
+            ("bound", self.bound),
+            ("ref_tol", self.ref_tol),
+            ("jac_spacing", self.jac_spacing),
+            ("margin", self.margin),
+        ] {
+            positive(name, v)?;
+        }
+        if !(self.mu.is_finite() && self.mu >= 0.0) {
+            return Err(TrkError::Config {
+                name: "mu",
+                value: self.mu,
+                expected: "finite and ≥ 0",
+            });
+        }
+        if self.n_val_long > self.n_val || self.n_test_long > self.n_test {
+            return Err(TrkError::Config {
+                name: "n_val_long / n_test_long",
+                value: self.n_val_long.max(self.n_test_long) as f64,
+                expected: "≤ n_val / n_test",
+            });
+        }
+        Ok(())
+    }
+}
+
+/// One step size's result.
+#[derive(Clone, Debug)]
+pub struct Row {
+    /// Step size.
+    pub h: f64,
+    /// RK4 under the pass criterion on the test starts.
+    pub rk4: Verdict,
+    /// The learned TRK4 under the same criterion.
+    pub trk4: Verdict,
+    /// The learned scheme and its training record.
+    pub trained: Trained,
+    /// Real stability interval of the learned scheme (RK4: 2.785).
+    pub real_interval: f64,
+}
+
+/// Everything trk-stability computed.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    /// The configuration that produced it.
+    pub config: Config,
+    /// σ, the RMSE threshold (pooled per-component standard deviation of the attractor).
+    pub sigma: f64,
+    /// Largest `−Re λ` of `∂f/∂y` over the Jacobian states.
+    pub stiffest: f64,
+    /// Largest `|Im λ|` over the Jacobian states.
+    pub max_imag: f64,
+    /// One row per step size, in `config.hs` order.
+    pub rows: Vec<Row>,
+}
+
+/// Run trk-stability (step sizes in parallel).
+///
+/// # Errors
+/// [`TrkError::Config`] for a bad configuration; reference-solve, adjoint and trainable
+/// errors otherwise.
+pub fn run(cfg: &Config) -> Result<Outcome, TrkError> {
+    cfg.check()?;
+    let at = |skip, n| attractor(cfg.transient, skip, n, cfg.spacing, cfg.ref_tol);
+    let train_starts = at(0, cfg.n_train)?;
+    let val_skip = cfg.n_train + 10;
+    let val_starts = at(val_skip, cfg.n_val)?;
+    let test_starts = at(val_skip + cfg.n_val + 10, cfg.n_test)?;
+    let jac_states = attractor(cfg.transient, 0, cfg.n_jac, cfg.jac_spacing, cfg.ref_tol)?;
+    let var = pooled_variance(&jac_states);
+    let sigma = var.sqrt();
+    let jacs: Vec<_> = jac_states.iter().map(jacobian).collect();
+    let eigs: Vec<_> = jacs
+        .iter()
+        .flat_map(|j| j.complex_eigenvalues().iter().copied().collect::<Vec<_>>())
+        .collect();
+    let stiffest = eigs.iter().map(|l| -l.re).fold(0.0f64, f64::max);
+    let max_imag = eigs.iter().map(|l| l.im.abs()).fold(0.0f64, f64::max);
+    let paths = |starts: &[State<3>], h: f64, steps: usize| {
+        starts
+            .iter()
+            .map(|y| reference_path(*y, h, steps, cfg.ref_tol))
+            .collect::<Result<Vec<_>, _>>()
+    };
+    let rows = cfg
+        .hs
+        .par_iter()
+        .enumerate()
+        .map(|(hi, &h)| -> Result<Row, TrkError> {
+            let steps = ((cfg.horizon / h + 1e-9).floor() as usize).max(1);
+            let samples = match cfg.region {
+                Region::RealSegment => {
+                    StabilitySamples::real_segment(cfg.margin * h * stiffest, 200)?
+                }
+                Region::Spectrum => {
+                    StabilitySamples::spectrum(&jacs, cfg.margin * h)?.retain_left()
+                }
+            };
+            let refs = paths(&train_starts, h, cfg.k_steps)?;
+            let val_refs = paths(&val_starts, h, steps)?;
+            let test_refs = paths(&test_starts, h, steps)?;
+            let data = train::Data {
+                starts: &train_starts,
+                refs: &refs,
+                val_long: &val_starts[..cfg.n_val_long],
+                val_starts: &val_starts,
+                val_refs: &val_refs,
+                var,
+                samples: &samples,
+            };
+            let verdict = |tab: &Tableau<4>| {
+                Verdict::of(
+                    tab,
+                    &KnownLorenz,
+                    h,
+                    &test_starts[..cfg.n_test_long],
+                    cfg.long_steps,
+                    cfg.bound,
+                    &test_starts,
+                    &test_refs,
+                    sigma,
+                )
+            };
+            let rk4 = verdict(&Tableau::rk4());
+            let trained = train::train(cfg, h, hi, &data)?;
+            let trk4 = verdict(&trained.tab);
+            let real_interval = real_stability_interval(&trained.tab)?;
+            Ok(Row {
+                h,
+                rk4,
+                trk4,
+                trained,
+                real_interval,
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Outcome {
+        config: cfg.clone(),
+        sigma,
+        stiffest,
+        max_imag,
+        rows,
+    })
+}

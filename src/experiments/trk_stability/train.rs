@@ -1,0 +1,311 @@
+//! Training one TRK4 at one step size: forecast loss through the discrete adjoint, the
+//! stability penalty, Adam with the exact projection `Σb = 1` after every step, restarts from
+//! several initial tableaus, and model selection on validation starts with the pass
+//! criterion itself.
+
+use super::criterion::{steps_in_bound, Verdict};
+use super::{Config, Init};
+use crate::experiments::lorenz_data::KnownLorenz;
+use crate::experiments::trk_error::TrkError;
+use crate::sensitivity::{gradient_with, GradientOptions, TimeDerivative};
+use crate::train::{Adam, AdamState};
+use crate::trainable::{stability_penalty, StabilitySamples, TrainableTableau};
+use crate::{State, Stepping, Tableau};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+
+type Trk4 = TrainableTableau<4>;
+
+/// Training and validation data for one step size.
+pub(super) struct Data<'a> {
+    /// Training starts and their references at `h, …, K·h`.
+    pub starts: &'a [State<3>],
+    pub refs: &'a [Vec<State<3>>],
+    /// Validation: long-run starts, forecast starts and their references over the horizon.
+    pub val_long: &'a [State<3>],
+    pub val_starts: &'a [State<3>],
+    pub val_refs: &'a [Vec<State<3>>],
+    /// Loss normaliser σ² and RMSE threshold σ.
+    pub var: f64,
+    /// Penalty sample points `w`.
+    pub samples: &'a StabilitySamples,
+}
+
+/// The selected scheme of one step size.
+#[derive(Clone, Debug)]
+pub struct Trained {
+    /// The selected tableau.
+    pub tab: Tableau<4>,
+    /// Label of the initial tableau of the restart it came from.
+    pub init: String,
+    /// Adam iteration at which it was taken.
+    pub iter: usize,
+    /// Its training forecast MSE / σ² and stability penalty.
+    pub train_mse: f64,
+    /// Penalty value `mean(max(0, |R(w)| − 1)²)`.
+    pub penalty: f64,
+    /// Its verdict on the validation starts (the selection score).
+    pub validation: Verdict,
+    /// Largest `|Σb − 1|` after any projection, over all restarts.
+    pub max_sum_b_residual: f64,
+    /// Training loss `MSE/σ² + μ·penalty` of each restart at every candidate iteration:
+    /// `(restart label, iteration, loss)`.
+    pub history: Vec<(String, usize, f64)>,
+    /// Restarts stopped early by a failed loss evaluation (label, iteration, reason).
+    pub stopped: Vec<(String, usize, String)>,
+}
+
+/// Forecast MSE / σ² over K steps from every training start, and its gradient in φ.
+///
+/// A forecast that leaves `‖y‖ ≤ bound` after `m ≥ 1` steps counts its last in-bound error for
+/// each of the remaining `K − m` steps (so leaving never lowers the loss); one that leaves at
+/// the first step contributes `K·bound²` without gradient.
+fn forecast_loss(
+    cfg: &Config,
+    h: f64,
+    tab: &Tableau<4>,
+    d: &Data<'_>,
+) -> Result<(f64, Vec<f64>), TrkError> {
+    let k_steps = cfg.k_steps;
+    let parts: Vec<Result<(f64, Vec<f64>), TrkError>> = d
+        .starts
+        .par_iter()
+        .zip(d.refs)
+        .map(|(y0, r)| {
+            let m = steps_in_bound(tab, &KnownLorenz, h, *y0, k_steps, cfg.bound);
+            if m == 0 {
+                return Ok((k_steps as f64 * cfg.bound * cfg.bound, vec![0.0; 10]));
+            }
+            let times: Vec<f64> = (1..=m).map(|k| h * k as f64).collect();
+            let opts = GradientOptions {
+                time: TimeDerivative::Autonomous,
+                ..GradientOptions::default()
+            };
+            let mut value = 0.0;
+            let (_, g) = gradient_with(
+                &opts,
+                tab,
+                &KnownLorenz,
+                0.0,
+                *y0,
+                &times,
+                &Stepping::Fixed(h),
+                |traj| {
+                    let dl: Vec<State<3>> = traj
+                        .y
+                        .iter()
+                        .zip(r)
+                        .enumerate()
+                        .map(|(k, (y, yr))| {
+                            let w = if k + 1 == m {
+                                (1 + k_steps - m) as f64
+                            } else {
+                                1.0
+                            };
+                            let e = y - yr;
+                            value += w * e.norm_squared();
+                            e * (2.0 * w)
+                        })
+                        .collect();
+                    Ok::<_, std::convert::Infallible>(dl)
+                },
+            )
+            .map_err(|e| match e {
+                crate::sensitivity::GradientError::Sensitivity(s) => TrkError::Sensitivity(s),
+                crate::sensitivity::GradientError::Loss(never) => match never {},
+            })?;
+            let gphi = Trk4::grad_from_tableau(&g.tableau.a, &g.tableau.b, &g.tableau.c);
+            Ok((value, gphi))
+        })
+        .collect();
+    let norm = (d.starts.len() * k_steps * 3) as f64 * d.var;
+    let mut value = 0.0;
+    let mut grad = vec![0.0; Trk4::N_PARAMS];
+    for p in parts {
+        let (v, g) = p?;
+        value += v;
+        for (a, b) in grad.iter_mut().zip(&g) {
+            *a += b;
+        }
+    }
+    grad.iter_mut().for_each(|g| *g /= norm);
+    Ok((value / norm, grad))
+}
+
+/// Total loss `MSE/σ² + μ·penalty`, its parts and its gradient in φ.
+fn loss(cfg: &Config, h: f64, trk: &Trk4, d: &Data<'_>) -> Result<(f64, f64, Vec<f64>), TrkError> {
+    let tab = trk.tableau();
+    let (mse, mut grad) = forecast_loss(cfg, h, &tab, d)?;
+    let pen = stability_penalty(&tab.a, &tab.b, d.samples)?;
+    let gp = Trk4::grad_from_tableau(&pen.grad_a, &pen.grad_b, &[0.0; 4]);
+    for (g, p) in grad.iter_mut().zip(&gp) {
+        *g += cfg.mu * p;
+    }
+    tangent_to_consistency(&mut grad, 4);
+    Ok((mse, pen.value, grad))
+}
+
+/// Remove from a gradient in φ the component that changes `Σb` (the last `s` entries are
+/// `b`): the derivative of `L(project(φ))`, since the projection `b ← b + (1 − Σb)/s` is
+/// affine. Adam then moves along the constraint `Σb = 1` instead of against the projection
+/// (Adam's per-coordinate scaling of a gradient with a large `Σb` component, followed by the
+/// projection, need not be a descent step).
+pub fn tangent_to_consistency(grad: &mut [f64], s: usize) {
+    let n = grad.len();
+    let mean = grad[n - s..].iter().sum::<f64>() / s as f64;
+    grad[n - s..].iter_mut().for_each(|g| *g -= mean);
+}
+
+/// The initial tableau of a restart.
+fn initial(init: Init, h_index: usize, restart: usize, seed: u64) -> Result<Trk4, TrkError> {
+    Ok(match init {
+        Init::Rk4 => Trk4::from_tableau(&Tableau::rk4(), 1)?,
+        Init::Rk38 => Trk4::from_tableau(&Tableau::rk38(), 1)?,
+        Init::Perturbed(scale) => {
+            let mut trk = Trk4::from_tableau(&Tableau::rk4(), 1)?;
+            let mut rng = ChaCha8Rng::seed_from_u64(
+                seed ^ (1000 * h_index as u64 + restart as u64).wrapping_mul(0x9E37_79B9),
+            );
+            let phi: Vec<f64> = trk
+                .params()
+                .iter()
+                .map(|p| p + scale * (2.0 * rng.random::<f64>() - 1.0))
+                .collect();
+            trk.set_params(&phi)?;
+            trk.project()?;
+            trk
+        }
+    })
+}
+
+/// Train TRK4 at step `h` (index `h_index` in the configuration, for seeding).
+pub(super) fn train(
+    cfg: &Config,
+    h: f64,
+    h_index: usize,
+    d: &Data<'_>,
+) -> Result<Trained, TrkError> {
+    let adam = Adam::new(cfg.lr);
+    let sigma = d.var.sqrt();
+    let mut best: Option<Trained> = None;
+    let mut max_residual: f64 = 0.0;
+    let mut stopped = Vec::new();
+    let mut history = Vec::new();
+    let better = |v: &Verdict, b: &Option<Trained>| match b {
+        None => true,
+        Some(b) => v.better_than(&b.validation),
+    };
+    for (restart, &init) in cfg.inits.iter().enumerate() {
+        let mut trk = initial(init, h_index, restart, cfg.seed)?;
+        let mut state = AdamState::new(Trk4::N_PARAMS);
+        for it in 0..=cfg.iters {
+            let (mse, pen, grad) = match loss(cfg, h, &trk, d) {
+                Ok(x) => x,
+                Err(e) => {
+                    stopped.push((init.label(), it, e.to_string()));
+                    break;
+                }
+            };
+            if it % cfg.check_every == 0 || it == cfg.iters {
+                history.push((init.label(), it, mse + cfg.mu * pen));
+                let tab = trk.tableau();
+                let v = Verdict::of(
+                    &tab,
+                    &KnownLorenz,
+                    h,
+                    d.val_long,
+                    cfg.long_steps,
+                    cfg.bound,
+                    d.val_starts,
+                    d.val_refs,
+                    sigma,
+                );
+                if better(&v, &best) {
+                    best = Some(Trained {
+                        tab,
+                        init: init.label(),
+                        iter: it,
+                        train_mse: mse,
+                        penalty: pen,
+                        validation: v,
+                        max_sum_b_residual: 0.0,
+                        stopped: Vec::new(),
+                        history: Vec::new(),
+                    });
+                }
+            }
+            if it == cfg.iters {
+                break;
+            }
+            let mut phi = trk.params().to_vec();
+            let decay = (cfg.lr_final / cfg.lr).powf(it as f64 / cfg.iters as f64);
+            let step = Adam {
+                lr: cfg.lr * decay,
+                ..adam
+            };
+            state.step(&step, &mut phi, &grad);
+            if trk.set_params(&phi).is_err() {
+                stopped.push((init.label(), it, "non-finite Adam step".to_string()));
+                break;
+            }
+            max_residual = max_residual.max(trk.project()?.sum_b_residual);
+        }
+    }
+    let mut best = best.ok_or(TrkError::Config {
+        name: "inits",
+        value: 0.0,
+        expected: "at least one restart that evaluates",
+    })?;
+    best.max_sum_b_residual = max_residual;
+    best.stopped = stopped;
+    best.history = history;
+    Ok(best)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::experiments::lorenz_data::{attractor, reference_path};
+
+    /// The adjoint gradient of the forecast loss in φ matches central differences.
+    #[test]
+    fn forecast_gradient_matches_finite_differences() {
+        let cfg = Config {
+            k_steps: 4,
+            ..Config::default()
+        };
+        let h = 0.1;
+        let starts = attractor(25.0, 0, 4, 0.5, 1e-12).unwrap();
+        let refs: Vec<_> = starts
+            .iter()
+            .map(|y| reference_path(*y, h, 4, 1e-12).unwrap())
+            .collect();
+        let samples = StabilitySamples::real_segment(1.0, 4).unwrap();
+        let d = Data {
+            starts: &starts,
+            refs: &refs,
+            val_long: &[],
+            val_starts: &[],
+            val_refs: &[],
+            var: 1.0,
+            samples: &samples,
+        };
+        let trk = Trk4::from_tableau(&Tableau::rk38(), 1).unwrap();
+        let (_, g) = forecast_loss(&cfg, h, &trk.tableau(), &d).unwrap();
+        for k in 0..Trk4::N_PARAMS {
+            let at = |e: f64| {
+                let mut p = trk.params().to_vec();
+                p[k] += e;
+                let t = Trk4::tableau_from_params::<f64>(&p).unwrap();
+                forecast_loss(&cfg, h, &t, &d).unwrap().0
+            };
+            let fd = (at(1e-6) - at(-1e-6)) / 2e-6;
+            assert!(
+                (fd - g[k]).abs() < 1e-5 * (1.0 + fd.abs()),
+                "φ[{k}]: fd {fd} vs adjoint {}",
+                g[k]
+            );
+        }
+    }
+}

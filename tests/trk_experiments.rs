@@ -1,0 +1,124 @@
+//! The trainable-solver experiments end to end at reduced size: trk-stability's training
+//! improves its loss and applies the same criterion to RK4 and TRK4; trk-forecast's joint
+//! θ + tableau training improves its loss and keeps Σb = 1; bad configurations are typed
+//! errors; the writers produce their files.
+
+use nodal::experiments::trk_error::TrkError;
+use nodal::experiments::trk_forecast::{self, Method};
+use nodal::experiments::trk_stability;
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("nodal-{name}-{}", std::process::id()))
+}
+
+#[test]
+fn trk_stability_training_improves_loss_and_writes() {
+    let cfg = trk_stability::Config::quick();
+    let out = trk_stability::run(&cfg).unwrap();
+    assert_eq!(out.rows.len(), cfg.hs.len());
+    for r in &out.rows {
+        let h = &r.trained.history;
+        let (first, best) = (h[0].2, h.iter().map(|x| x.2).fold(f64::INFINITY, f64::min));
+        // At h = 0.10 and 0.17 RK4 starts far from optimal for the step (at 0.17 its real
+        // interval misses h·ρ); 30 Adam steps cut the loss by at least 5×.
+        assert!(best < first / 5.0, "h = {}: loss {first} → {best}", r.h);
+        assert!(r.trained.max_sum_b_residual <= 1e-14);
+        assert!((r.trained.tab.b.iter().sum::<f64>() - 1.0).abs() <= 1e-14);
+        // The verdict is the criterion itself.
+        assert_eq!(
+            r.trk4.pass,
+            r.trk4.bounded_runs == r.trk4.long_runs && r.trk4.rmse < out.sigma
+        );
+    }
+    // RK4 at h = 0.10 is accurate (Lorenz' stiffest decay times h is inside its interval).
+    assert!(out.rows[0].rk4.pass, "{:?}", out.rows[0].rk4);
+    let dir = temp_dir("trk-stability");
+    trk_stability::write(&out, &dir).unwrap();
+    for f in [
+        "trk_stability.md",
+        "trk_stability.csv",
+        "trk_stability_tableaus.csv",
+        "trk_stability_regions.svg",
+        "trk_stability_region_h0.17.svg",
+    ] {
+        assert!(dir.join(f).is_file(), "{f}");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn trk_forecast_joint_training_improves_and_scores() {
+    let cfg = trk_forecast::Config {
+        methods: vec![Method::Trk10, Method::Sindy],
+        iters: 300,
+        ..trk_forecast::Config::quick()
+    };
+    let out = trk_forecast::run(&cfg).unwrap();
+    let trk = out
+        .entries
+        .iter()
+        .find(|e| e.method == Method::Trk10)
+        .unwrap();
+    assert!(trk.fit.stopped.is_none(), "{:?}", trk.fit.stopped);
+    // 300 Adam steps from a random MLP halve the standardised training MSE.
+    assert!(
+        trk.fit.loss_end < trk.fit.loss_start / 2.0,
+        "{} → {}",
+        trk.fit.loss_start,
+        trk.fit.loss_end
+    );
+    let tab = trk.tableau.unwrap();
+    assert!((tab.b.iter().sum::<f64>() - 1.0).abs() <= 1e-14);
+    assert_eq!(trk.scores.nfe_per_step, 10.0);
+    assert!(trk.scores.rmse_h.is_finite() && trk.scores.rmse_h <= trk.scores.rmse_4h * 10.0);
+    let dir = temp_dir("trk-forecast");
+    trk_forecast::write(&out, &dir).unwrap();
+    assert!(dir.join("trk_forecast.md").is_file());
+    assert!(dir.join("trk_forecast_tableaus.csv").is_file());
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn bad_configurations_are_typed_errors() {
+    let cfg = trk_stability::Config {
+        hs: vec![0.1, -0.2],
+        ..trk_stability::Config::quick()
+    };
+    match trk_stability::run(&cfg) {
+        Err(TrkError::Config { name, value, .. }) => {
+            assert_eq!((name, value), ("h", -0.2));
+        }
+        other => panic!("{:?}", other.map(|_| ())),
+    }
+    let cfg = trk_forecast::Config {
+        train_span: 0.5,
+        ..trk_forecast::Config::quick()
+    };
+    match trk_forecast::run(&cfg) {
+        Err(TrkError::Config { name, value, .. }) => {
+            assert_eq!((name, value), ("train_span / h", 3.0));
+        }
+        other => panic!("{:?}", other.map(|_| ())),
+    }
+}
+
+#[test]
+fn repro_trk_forecast_quick_writes_tables() {
+    let dir = temp_dir("repro-trk-forecast");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_nodal"))
+        .args(["repro", "trk-forecast", "--quick", "--out"])
+        .arg(&dir)
+        .output()
+        .expect("run nodal");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for m in ["Euler", "RK4", "Dopri8", "TRK10", "SINDy"] {
+        assert!(stdout.contains(m), "{m} missing from\n{stdout}");
+    }
+    assert!(dir.join("trk_forecast.csv").is_file());
+    std::fs::remove_dir_all(&dir).ok();
+}
