@@ -5,6 +5,7 @@ use super::objective::{Objective, TrainObserver, TrainResult};
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
 
 /// Adam's options. `Adam::new(lr)` gives β1 = 0.9, β2 = 0.999, ε = 1e-8, 100 iterations, full
 /// batch, seed 0.
@@ -68,10 +69,92 @@ impl Adam {
         Ok(())
     }
 
+    /// Fresh optimizer state for `n_params` parameters and `n_samples` samples: zero moments,
+    /// iteration 0, the batch RNG seeded with [`Adam::seed`].
+    ///
+    /// # Errors
+    /// [`TrainError::InvalidOption`] for bad options, [`TrainError::Empty`] for no samples.
+    pub fn start(&self, n_params: usize, n_samples: usize) -> Result<AdamState, TrainError> {
+        self.check()?;
+        if n_samples == 0 {
+            return Err(TrainError::Empty("the objective has no samples"));
+        }
+        Ok(AdamState {
+            iter: 0,
+            m: vec![0.0; n_params],
+            v: vec![0.0; n_params],
+            perm: (0..n_samples).collect(),
+            cursor: n_samples, // forces a shuffle before the first batch
+            rng: ChaCha8Rng::seed_from_u64(self.seed),
+        })
+    }
+
+    /// One iteration: evaluate loss and gradient of `obj` at `params` on the next batch, then
+    /// update `params` and `state` in place. Returns the batch loss at the parameters *before*
+    /// the update. Running `step` from a saved-and-restored [`AdamState`] gives bit-identical
+    /// parameters to an uninterrupted run (checkpoint / resume).
+    ///
+    /// # Errors
+    /// [`TrainError::ParamLength`] when `params`, the gradient or the state's moments do not
+    /// have `obj.n_params()` entries, or the state's sample count differs from
+    /// `obj.n_samples()`; the objective's error, or [`TrainError::NonFinite`]. On error neither
+    /// `params` nor `state` is changed.
+    pub fn step<O: Objective + ?Sized>(
+        &self,
+        obj: &O,
+        params: &mut [f64],
+        state: &mut AdamState,
+    ) -> Result<f64, TrainError> {
+        let n = obj.n_params();
+        check_len("parameters", n, params.len())?;
+        check_len("Adam moments", n, state.m.len())?;
+        let n_samples = obj.n_samples();
+        check_len("Adam sample permutation", n_samples, state.perm.len())?;
+        let bs = self.batch_size.unwrap_or(n_samples).min(n_samples);
+        // Draw the batch on a copy of the sampler so that a failed evaluation leaves the
+        // state untouched.
+        let (mut rng, mut perm, mut cursor) = (state.rng.clone(), None, state.cursor);
+        let batch: Vec<usize> = if bs == n_samples {
+            (0..n_samples).collect()
+        } else {
+            if cursor >= n_samples {
+                let mut p = state.perm.clone();
+                p.shuffle(&mut rng);
+                perm = Some(p);
+                cursor = 0;
+            }
+            let end = (cursor + bs).min(n_samples);
+            let b = perm.as_ref().unwrap_or(&state.perm)[cursor..end].to_vec();
+            cursor = end;
+            b
+        };
+        let (loss, g) = obj.eval(params, &batch).and_then(|(l, g)| {
+            check_len("gradient", n, g.len())?;
+            check_finite(l, &g).map(|_| (l, g))
+        })?;
+        if let Some(p) = perm {
+            state.perm = p;
+        }
+        state.rng = rng;
+        state.cursor = cursor;
+        let t = (state.iter + 1) as i32;
+        let c1 = 1.0 - self.beta1.powi(t);
+        let c2 = 1.0 - self.beta2.powi(t);
+        let (m, v) = (&mut state.m, &mut state.v);
+        for i in 0..n {
+            m[i] = self.beta1 * m[i] + (1.0 - self.beta1) * g[i];
+            v[i] = self.beta2 * v[i] + (1.0 - self.beta2) * g[i] * g[i];
+            params[i] -= self.lr * (m[i] / c1) / ((v[i] / c2).sqrt() + self.eps);
+        }
+        state.iter += 1;
+        Ok(loss)
+    }
+
     /// Minimize `obj` from `init`, calling `observer` after each iteration with its loss.
     ///
     /// Iteration k evaluates loss and gradient at the current parameters (on its batch), then
-    /// updates them. The result's `loss` is the full-data loss at the final parameters.
+    /// updates them ([`Adam::step`]). The result's `loss` is the full-data loss at the final
+    /// parameters.
     ///
     /// # Errors
     /// [`TrainError::InvalidOption`], [`TrainError::ParamLength`]; a failed or non-finite
@@ -83,21 +166,12 @@ impl Adam {
         init: Vec<f64>,
         mut observer: Option<&mut dyn TrainObserver>,
     ) -> Result<TrainResult, TrainError> {
-        self.check()?;
         let n = obj.n_params();
         check_len("initial parameters", n, init.len())?;
-        let n_samples = obj.n_samples();
-        if n_samples == 0 {
-            return Err(TrainError::Empty("the objective has no samples"));
-        }
-        let all: Vec<usize> = (0..n_samples).collect();
-        let bs = self.batch_size.unwrap_or(n_samples).min(n_samples);
-        let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
-        let mut perm = all.clone();
-        let mut cursor = n_samples; // forces a shuffle before the first batch
+        let mut state = self.start(n, obj.n_samples())?;
         let mut p = init;
         let mut good = p.clone();
-        let (mut m, mut v) = (vec![0.0; n], vec![0.0; n]);
+        let mut before = p.clone();
         let mut history = Vec::with_capacity(self.max_iters as usize);
         let stopped = |iter, params: &[f64], e| TrainError::Stopped {
             iter,
@@ -105,39 +179,17 @@ impl Adam {
             source: Box::new(e),
         };
         for iter in 0..self.max_iters {
-            let batch: &[usize] = if bs == n_samples {
-                &all
-            } else {
-                if cursor >= n_samples {
-                    perm.shuffle(&mut rng);
-                    cursor = 0;
-                }
-                let end = (cursor + bs).min(n_samples);
-                let b = &perm[cursor..end];
-                cursor = end;
-                b
-            };
-            let (loss, g) = obj
-                .eval(&p, batch)
-                .and_then(|(l, g)| {
-                    check_len("gradient", n, g.len())?;
-                    check_finite(l, &g).map(|_| (l, g))
-                })
+            before.copy_from_slice(&p);
+            let loss = self
+                .step(obj, &mut p, &mut state)
                 .map_err(|e| stopped(iter, &good, e))?;
-            good.copy_from_slice(&p);
+            good.copy_from_slice(&before);
             history.push(loss);
             if let Some(o) = observer.as_deref_mut() {
                 o.observe_iter(iter, loss);
             }
-            let t = (iter + 1) as i32;
-            let c1 = 1.0 - self.beta1.powi(t);
-            let c2 = 1.0 - self.beta2.powi(t);
-            for i in 0..n {
-                m[i] = self.beta1 * m[i] + (1.0 - self.beta1) * g[i];
-                v[i] = self.beta2 * v[i] + (1.0 - self.beta2) * g[i] * g[i];
-                p[i] -= self.lr * (m[i] / c1) / ((v[i] / c2).sqrt() + self.eps);
-            }
         }
+        let all: Vec<usize> = (0..obj.n_samples()).collect();
         let loss = obj
             .loss(&p, &all)
             .and_then(|l| check_finite(l, &[]).map(|_| l))
@@ -147,6 +199,73 @@ impl Adam {
             loss,
             iters: self.max_iters,
             history,
+        })
+    }
+}
+
+/// Adam's state between iterations: iteration count, first and second moment averages, and
+/// the mini-batch sampler (permutation, position in the epoch, `ChaCha8Rng`).
+///
+/// Serializable (serde) so that a training run can be checkpointed and resumed bit for bit:
+/// the RNG is stored as its seed, stream and word position, which restore it exactly. Get one
+/// from [`Adam::start`]; advance it with [`Adam::step`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(into = "AdamStateFile", try_from = "AdamStateFile")]
+pub struct AdamState {
+    /// Number of completed iterations.
+    pub iter: u64,
+    m: Vec<f64>,
+    v: Vec<f64>,
+    perm: Vec<usize>,
+    cursor: usize,
+    rng: ChaCha8Rng,
+}
+
+/// The serialized form of [`AdamState`].
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AdamStateFile {
+    iter: u64,
+    m: Vec<f64>,
+    v: Vec<f64>,
+    perm: Vec<usize>,
+    cursor: usize,
+    rng_seed: [u8; 32],
+    rng_stream: u64,
+    /// The 68-bit word position as (high, low) 64-bit halves.
+    rng_word_pos: [u64; 2],
+}
+
+impl From<AdamState> for AdamStateFile {
+    fn from(s: AdamState) -> Self {
+        let w = s.rng.get_word_pos();
+        Self {
+            iter: s.iter,
+            rng_seed: s.rng.get_seed(),
+            rng_stream: s.rng.get_stream(),
+            rng_word_pos: [(w >> 64) as u64, w as u64],
+            m: s.m,
+            v: s.v,
+            perm: s.perm,
+            cursor: s.cursor,
+        }
+    }
+}
+
+impl TryFrom<AdamStateFile> for AdamState {
+    type Error = TrainError;
+    fn try_from(f: AdamStateFile) -> Result<Self, TrainError> {
+        check_len("Adam second moments", f.m.len(), f.v.len())?;
+        let mut rng = ChaCha8Rng::from_seed(f.rng_seed);
+        rng.set_stream(f.rng_stream);
+        rng.set_word_pos(((f.rng_word_pos[0] as u128) << 64) | f.rng_word_pos[1] as u128);
+        Ok(Self {
+            iter: f.iter,
+            m: f.m,
+            v: f.v,
+            perm: f.perm,
+            cursor: f.cursor,
+            rng,
         })
     }
 }

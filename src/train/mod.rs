@@ -19,7 +19,7 @@ pub mod loss;
 mod node;
 mod objective;
 
-pub use adam::Adam;
+pub use adam::{Adam, AdamState};
 pub use data::{validate_set, TimeSeries};
 pub use error::TrainError;
 pub use lbfgs::{Lbfgs, LineSearch};
