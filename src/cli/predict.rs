@@ -14,7 +14,12 @@ pub struct PredictArgs {
     #[arg(long)]
     pub model: PathBuf,
     /// Initial state, comma-separated, one value per state in data units.
-    #[arg(long, value_delimiter = ',', allow_hyphen_values = true, required = true)]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        allow_hyphen_values = true,
+        required = true
+    )]
     pub y0: Vec<f64>,
     /// Start time.
     #[arg(long, default_value_t = 0.0, allow_negative_numbers = true)]

@@ -156,7 +156,11 @@ impl Dataset {
                         t,
                         prev,
                         prev_line,
-                        what: if t == prev { "duplicates" } else { "comes after" },
+                        what: if t == prev {
+                            "duplicates"
+                        } else {
+                            "comes after"
+                        },
                         traj: id_col.map_or(String::new(), |_| format!(" (trajectory `{id}`)")),
                     });
                 }
@@ -249,16 +253,28 @@ mod tests {
         let e = read("t,x\n0,1\n1,abc\n").unwrap_err().to_string();
         assert!(e.starts_with("d.csv:3:2:"), "{e}");
         let e = read("t,x\n0,1\n1,inf\n").unwrap_err().to_string();
-        assert!(e.starts_with("d.csv:3:2:") && e.contains("not finite"), "{e}");
+        assert!(
+            e.starts_with("d.csv:3:2:") && e.contains("not finite"),
+            "{e}"
+        );
         let e = read("t,x\n0,1\n0,2\n").unwrap_err().to_string();
-        assert!(e.starts_with("d.csv:3:1:") && e.contains("duplicates"), "{e}");
+        assert!(
+            e.starts_with("d.csv:3:1:") && e.contains("duplicates"),
+            "{e}"
+        );
         let e = read("t,x\n1,1\n0,2\n").unwrap_err().to_string();
         assert!(e.contains("comes after time 1 on line 2"), "{e}");
         let e = read("time,x\n0,1\n").unwrap_err().to_string();
-        assert!(e.contains("missing column `t`") && e.contains("time, x"), "{e}");
+        assert!(
+            e.contains("missing column `t`") && e.contains("time, x"),
+            "{e}"
+        );
         let e = read("t,x\n0,1\n").unwrap_err().to_string();
         assert!(e.contains("1 row(s)") && e.contains("at least 2"), "{e}");
         let e = read("t,x\n0,\n1,2\n").unwrap_err().to_string();
-        assert!(e.starts_with("d.csv:2:2:") && e.contains("initial state"), "{e}");
+        assert!(
+            e.starts_with("d.csv:2:2:") && e.contains("initial state"),
+            "{e}"
+        );
     }
 }

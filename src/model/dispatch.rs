@@ -13,14 +13,38 @@
 macro_rules! with_dim {
     ($d:expr, $D:ident => $body:expr) => {{
         match $d {
-            1 => { const $D: usize = 1; Some($body) }
-            2 => { const $D: usize = 2; Some($body) }
-            3 => { const $D: usize = 3; Some($body) }
-            4 => { const $D: usize = 4; Some($body) }
-            5 => { const $D: usize = 5; Some($body) }
-            6 => { const $D: usize = 6; Some($body) }
-            7 => { const $D: usize = 7; Some($body) }
-            8 => { const $D: usize = 8; Some($body) }
+            1 => {
+                const $D: usize = 1;
+                Some($body)
+            }
+            2 => {
+                const $D: usize = 2;
+                Some($body)
+            }
+            3 => {
+                const $D: usize = 3;
+                Some($body)
+            }
+            4 => {
+                const $D: usize = 4;
+                Some($body)
+            }
+            5 => {
+                const $D: usize = 5;
+                Some($body)
+            }
+            6 => {
+                const $D: usize = 6;
+                Some($body)
+            }
+            7 => {
+                const $D: usize = 7;
+                Some($body)
+            }
+            8 => {
+                const $D: usize = 8;
+                Some($body)
+            }
             _ => None,
         }
     }};
@@ -33,16 +57,46 @@ macro_rules! with_preset {
     ($name:expr, $tab:ident => $body:expr) => {{
         use $crate::Tableau;
         match $name {
-            "euler" => { let $tab = Tableau::<1>::euler(); Some($body) }
-            "midpoint" => { let $tab = Tableau::<2>::midpoint(); Some($body) }
-            "heun" => { let $tab = Tableau::<2>::heun(); Some($body) }
-            "ralston" => { let $tab = Tableau::<2>::ralston(); Some($body) }
-            "rk4" => { let $tab = Tableau::<4>::rk4(); Some($body) }
-            "rk38" => { let $tab = Tableau::<4>::rk38(); Some($body) }
-            "bs3" => { let $tab = Tableau::<4>::bs3(); Some($body) }
-            "dopri5" => { let $tab = Tableau::<7>::dopri5(); Some($body) }
-            "tsit5" => { let $tab = Tableau::<7>::tsit5(); Some($body) }
-            "dop853" => { let $tab = Tableau::<12>::dop853(); Some($body) }
+            "euler" => {
+                let $tab = Tableau::<1>::euler();
+                Some($body)
+            }
+            "midpoint" => {
+                let $tab = Tableau::<2>::midpoint();
+                Some($body)
+            }
+            "heun" => {
+                let $tab = Tableau::<2>::heun();
+                Some($body)
+            }
+            "ralston" => {
+                let $tab = Tableau::<2>::ralston();
+                Some($body)
+            }
+            "rk4" => {
+                let $tab = Tableau::<4>::rk4();
+                Some($body)
+            }
+            "rk38" => {
+                let $tab = Tableau::<4>::rk38();
+                Some($body)
+            }
+            "bs3" => {
+                let $tab = Tableau::<4>::bs3();
+                Some($body)
+            }
+            "dopri5" => {
+                let $tab = Tableau::<7>::dopri5();
+                Some($body)
+            }
+            "tsit5" => {
+                let $tab = Tableau::<7>::tsit5();
+                Some($body)
+            }
+            "dop853" => {
+                let $tab = Tableau::<12>::dop853();
+                Some($body)
+            }
             _ => None,
         }
     }};

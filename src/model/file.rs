@@ -149,14 +149,19 @@ impl Model {
     pub fn to_json_string(&self) -> Result<String, ModelError> {
         self.validate()?;
         let net = &self.network;
-        if let Some((index, &value)) = net.params().iter().enumerate().find(|(_, p)| !p.is_finite()) {
+        if let Some((index, &value)) = net
+            .params()
+            .iter()
+            .enumerate()
+            .find(|(_, p)| !p.is_finite())
+        {
             return Err(crate::nn::NnError::NonFinite { index, value }.into());
         }
         let tableau = crate::with_preset!(self.solver.method.as_str(), tab => tableau_file(&tab))
             .ok_or_else(|| ModelError::UnknownMethod {
-                name: self.solver.method.clone(),
-                known: super::METHODS.join(", "),
-            })?;
+            name: self.solver.method.clone(),
+            known: super::METHODS.join(", "),
+        })?;
         let file = ModelFile {
             format: FORMAT_TAG.into(),
             version: FORMAT_VERSION,

@@ -58,8 +58,9 @@ impl SolverSpec {
             SteppingSpec::Adaptive { atol, .. } if !pos(atol) => bad("atol (must be > 0)", atol),
             SteppingSpec::Adaptive { max_steps: 0, .. } => bad("max_steps (must be ≥ 1)", 0.0),
             SteppingSpec::Adaptive { .. } => {
-                let embedded = crate::with_preset!(self.method.as_str(), tab => tab.b_hat.is_some())
-                    .unwrap_or(false);
+                let embedded =
+                    crate::with_preset!(self.method.as_str(), tab => tab.b_hat.is_some())
+                        .unwrap_or(false);
                 if embedded {
                     Ok(())
                 } else {
@@ -183,7 +184,10 @@ impl Scaling {
     /// # Errors
     /// [`ModelError::Inconsistent`], [`ModelError::BadScaling`].
     pub fn validate(&self, d: usize) -> Result<(), ModelError> {
-        for (what, len) in [("scaling.mean", self.mean.len()), ("scaling.scale", self.scale.len())] {
+        for (what, len) in [
+            ("scaling.mean", self.mean.len()),
+            ("scaling.scale", self.scale.len()),
+        ] {
             if len != d {
                 return Err(ModelError::Inconsistent {
                     what,

@@ -272,14 +272,23 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
 }
 
 /// Insert `value` at the dotted `path` of `table`, creating sub-tables.
-fn set_path(table: &mut toml::Table, path: &[&str], value: toml::Value, arg: &str) -> Result<(), ConfigError> {
-    let (last, parents) = path.split_last().ok_or_else(|| ConfigError::SetSyntax { arg: arg.into() })?;
+fn set_path(
+    table: &mut toml::Table,
+    path: &[&str],
+    value: toml::Value,
+    arg: &str,
+) -> Result<(), ConfigError> {
+    let (last, parents) = path
+        .split_last()
+        .ok_or_else(|| ConfigError::SetSyntax { arg: arg.into() })?;
     let mut t = table;
     for p in parents {
         let entry = t
             .entry(p.to_string())
             .or_insert_with(|| toml::Value::Table(toml::Table::new()));
-        t = entry.as_table_mut().ok_or_else(|| ConfigError::SetSyntax { arg: arg.into() })?;
+        t = entry
+            .as_table_mut()
+            .ok_or_else(|| ConfigError::SetSyntax { arg: arg.into() })?;
     }
     t.insert(last.to_string(), value);
     Ok(())
@@ -313,7 +322,9 @@ impl Config {
             }
         })?;
         for arg in sets {
-            let (key, val) = arg.split_once('=').ok_or_else(|| ConfigError::SetSyntax { arg: arg.clone() })?;
+            let (key, val) = arg
+                .split_once('=')
+                .ok_or_else(|| ConfigError::SetSyntax { arg: arg.clone() })?;
             let key = key.trim();
             let value = toml::from_str::<toml::Table>(&format!("v = {}", val.trim()))
                 .ok()
@@ -326,7 +337,10 @@ impl Config {
             .try_into()
             .map_err(|e: toml::de::Error| explain(e.message(), &text, &file, sets))?;
         if let (Some(csv), Some(dir)) = (&cfg.data.csv, path.and_then(Path::parent)) {
-            if csv.is_relative() && !dir.as_os_str().is_empty() && !sets.iter().any(|s| s.trim_start().starts_with("data.csv")) {
+            if csv.is_relative()
+                && !dir.as_os_str().is_empty()
+                && !sets.iter().any(|s| s.trim_start().starts_with("data.csv"))
+            {
                 cfg.data.csv = Some(dir.join(csv));
             }
         }
@@ -340,14 +354,21 @@ fn explain(message: &str, text: &str, file: &str, sets: &[String]) -> ConfigErro
     let ticks: Vec<&str> = message.split('`').skip(1).step_by(2).collect();
     let find_line = |key: &str| -> String {
         if let Some(arg) = sets.iter().find(|s| {
-            s.split('=').next().is_some_and(|k| k.trim().rsplit('.').next() == Some(key))
+            s.split('=')
+                .next()
+                .is_some_and(|k| k.trim().rsplit('.').next() == Some(key))
         }) {
             return format!("--set {arg}");
         }
         for (i, line) in text.lines().enumerate() {
             let l = line.trim_start();
-            let is_key = l.strip_prefix(key).is_some_and(|r| r.trim_start().starts_with('='));
-            let is_section = l.strip_prefix('[').and_then(|r| r.strip_prefix(key)).is_some_and(|r| r.starts_with(']'));
+            let is_key = l
+                .strip_prefix(key)
+                .is_some_and(|r| r.trim_start().starts_with('='));
+            let is_section = l
+                .strip_prefix('[')
+                .and_then(|r| r.strip_prefix(key))
+                .is_some_and(|r| r.starts_with(']'));
             if is_key || is_section {
                 return format!("{file}:{}:{}", i + 1, line.len() - l.len() + 1);
             }
@@ -382,15 +403,31 @@ mod tests {
         let p = dir.join("run.toml");
         std::fs::write(&p, "[optimizer]\nlr = 1e-3\nadam_iter = 5\n").unwrap();
         let e = Config::load(Some(&p), &[]).unwrap_err().to_string();
-        assert!(e.contains("run.toml:3:1") && e.contains("did you mean `adam_iters`?"), "{e}");
-        let e = Config::load(None, &["optimiser.lr=1".into()]).unwrap_err().to_string();
-        assert!(e.contains("did you mean `optimizer`?") && e.contains("--set"), "{e}");
+        assert!(
+            e.contains("run.toml:3:1") && e.contains("did you mean `adam_iters`?"),
+            "{e}"
+        );
+        let e = Config::load(None, &["optimiser.lr=1".into()])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("did you mean `optimizer`?") && e.contains("--set"),
+            "{e}"
+        );
         std::fs::remove_dir_all(&dir).ok();
     }
 
     #[test]
     fn set_overrides_file_values_and_parses_types() {
-        let c = Config::load(None, &["optimizer.lr=3e-3".into(), "model.hidden=[8, 8]".into(), "solver.method=rk4".into()]).unwrap();
+        let c = Config::load(
+            None,
+            &[
+                "optimizer.lr=3e-3".into(),
+                "model.hidden=[8, 8]".into(),
+                "solver.method=rk4".into(),
+            ],
+        )
+        .unwrap();
         assert_eq!(c.optimizer.lr, 3e-3);
         assert_eq!(c.model.hidden, [8, 8]);
         assert_eq!(c.solver.method, "rk4");

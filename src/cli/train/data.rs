@@ -30,12 +30,37 @@ pub fn load(cfg: &DataConfig) -> Result<Dataset, TrainCmdError> {
         (None, sys) => {
             let name = sys.as_deref().unwrap_or("vdp");
             match name {
-                "vdp" => simulate(cfg, name, &VanDerPol::new(1.0), [2.0, 0.0], 6.0, 0.5, &["x", "v"]),
-                "harmonic" => simulate(cfg, name, &Harmonic::default(), [1.0, 0.0], 6.0, 0.5, &["x", "v"]),
-                "lorenz" => simulate(cfg, name, &Lorenz63::default(), [1.0, 1.0, 1.0], 1.0, 2.0, &["x", "y", "z"]),
+                "vdp" => simulate(
+                    cfg,
+                    name,
+                    &VanDerPol::new(1.0),
+                    [2.0, 0.0],
+                    6.0,
+                    0.5,
+                    &["x", "v"],
+                ),
+                "harmonic" => simulate(
+                    cfg,
+                    name,
+                    &Harmonic::default(),
+                    [1.0, 0.0],
+                    6.0,
+                    0.5,
+                    &["x", "v"],
+                ),
+                "lorenz" => simulate(
+                    cfg,
+                    name,
+                    &Lorenz63::default(),
+                    [1.0, 1.0, 1.0],
+                    1.0,
+                    2.0,
+                    &["x", "y", "z"],
+                ),
                 other => Err(TrainCmdError::Setting(format!(
                     "unknown data.system `{other}`{}; known systems: {}",
-                    closest(other, SYSTEMS).map_or(String::new(), |s| format!(" (did you mean `{s}`?)")),
+                    closest(other, SYSTEMS)
+                        .map_or(String::new(), |s| format!(" (did you mean `{s}`?)")),
                     SYSTEMS.join(", ")
                 ))),
             }
@@ -70,15 +95,22 @@ fn simulate<const D: usize, F: VectorField<D>>(
         )));
     }
     if !(cfg.noise.is_finite() && cfg.noise >= 0.0) {
-        return Err(TrainCmdError::Setting(format!("data.noise must be ≥ 0, got {}", cfg.noise)));
+        return Err(TrainCmdError::Setting(format!(
+            "data.noise must be ≥ 0, got {}",
+            cfg.noise
+        )));
     }
     let mut rng = ChaCha8Rng::seed_from_u64(cfg.seed);
-    let times: Vec<f64> = (0..cfg.points).map(|i| t1 * i as f64 / (cfg.points - 1) as f64).collect();
+    let times: Vec<f64> = (0..cfg.points)
+        .map(|i| t1 * i as f64 / (cfg.points - 1) as f64)
+        .collect();
     let mut trajectories = Vec::with_capacity(cfg.trajectories);
     for k in 0..cfg.trajectories {
         let mut start = State::<D>::from(y0);
         if k > 0 {
-            start.iter_mut().for_each(|v| *v += spread * (2.0 * rng.random::<f64>() - 1.0));
+            start
+                .iter_mut()
+                .for_each(|v| *v += spread * (2.0 * rng.random::<f64>() - 1.0));
         }
         let tr = solve_at(
             &Tableau::<12>::dop853(),
@@ -88,11 +120,14 @@ fn simulate<const D: usize, F: VectorField<D>>(
             &times,
             &Stepping::Adaptive(Adaptive::with_tol(1e-10, 1e-10)),
         )?;
-        let values = tr
-            .y
-            .iter()
-            .map(|y| y.iter().map(|v| Some(v + cfg.noise * normal(&mut rng))).collect())
-            .collect();
+        let values =
+            tr.y.iter()
+                .map(|y| {
+                    y.iter()
+                        .map(|v| Some(v + cfg.noise * normal(&mut rng)))
+                        .collect()
+                })
+                .collect();
         trajectories.push(Trajectory {
             id: k.to_string(),
             times: times.clone(),
@@ -101,7 +136,10 @@ fn simulate<const D: usize, F: VectorField<D>>(
         });
     }
     Ok(Dataset {
-        source: format!("built-in `{name}` ({} trajectories, noise {})", cfg.trajectories, cfg.noise),
+        source: format!(
+            "built-in `{name}` ({} trajectories, noise {})",
+            cfg.trajectories, cfg.noise
+        ),
         time_name: "t".into(),
         state_names: names.iter().map(|s| s.to_string()).collect(),
         trajectories,
@@ -124,7 +162,9 @@ pub struct Validation {
 /// validation.
 pub fn split(ds: &Dataset, fraction: f64) -> Result<(Dataset, Option<Validation>), TrainCmdError> {
     if !(0.0..1.0).contains(&fraction) {
-        return Err(TrainCmdError::Setting(format!("data.validation must be in [0, 1), got {fraction}")));
+        return Err(TrainCmdError::Setting(format!(
+            "data.validation must be in [0, 1), got {fraction}"
+        )));
     }
     if fraction == 0.0 {
         return Ok((ds.clone(), None));

@@ -35,7 +35,11 @@ pub struct TrainArgs {
     pub config: Option<PathBuf>,
     /// Set any configuration key, overriding the file: `--set optimizer.lr=3e-3`
     /// (repeatable; values in TOML syntax, bare words are strings).
-    #[arg(long = "set", value_name = "SECTION.KEY=VALUE", conflicts_with = "resume")]
+    #[arg(
+        long = "set",
+        value_name = "SECTION.KEY=VALUE",
+        conflicts_with = "resume"
+    )]
     pub set: Vec<String>,
     /// Output folder (same as `--set output.dir=DIR`).
     #[arg(long, conflicts_with = "resume")]
@@ -204,7 +208,10 @@ fn train(a: &TrainArgs) -> Result<(), TrainCmdError> {
     );
     match resumed_at {
         Some((Phase::Done, _)) => println!("the checkpoint is complete; rewriting the outputs"),
-        Some((phase, it)) => println!("resuming from {} ({phase:?}, iteration {it})", out.join(checkpoint::FILE).display()),
+        Some((phase, it)) => println!(
+            "resuming from {} ({phase:?}, iteration {it})",
+            out.join(checkpoint::FILE).display()
+        ),
         None => {}
     }
     let setup = run::Setup {
@@ -258,12 +265,18 @@ fn train(a: &TrainArgs) -> Result<(), TrainCmdError> {
         outcome.iterations,
         outcome.seconds,
         outcome.loss,
-        outcome.val_loss.map_or(String::new(), |v| format!(", validation MSE {v:.4e}"))
+        outcome
+            .val_loss
+            .map_or(String::new(), |v| format!(", validation MSE {v:.4e}"))
     );
     println!(
         "wrote {}/{{model.json, history.csv, observations.csv{}}}",
         out.display(),
-        if cfg.output.plots { ", loss.svg, fit.svg" } else { "" }
+        if cfg.output.plots {
+            ", loss.svg, fit.svg"
+        } else {
+            ""
+        }
     );
     Ok(())
 }

@@ -18,7 +18,14 @@ const FIT_POINTS: usize = 400;
 pub fn history_csv(dir: &Path, rows: &[HistoryRow]) -> Result<(), TrainCmdError> {
     let mut t = Table::new(
         "history",
-        &["iteration", "optimizer", "loss", "val_loss", "nfe", "seconds"],
+        &[
+            "iteration",
+            "optimizer",
+            "loss",
+            "val_loss",
+            "nfe",
+            "seconds",
+        ],
     );
     for r in rows {
         t.push([
@@ -79,7 +86,11 @@ pub fn fit_plot(dir: &Path, model: &Model, raw: &Dataset) -> Result<(), TrainCmd
                 .filter_map(|(&t, row)| row[k].map(|v| (t, v)))
                 .collect();
             c = c.with(Series::points(&format!("{name}{tag} observed"), obs));
-            let line = times.iter().zip(&pred.states).map(|(&t, y)| (t, y[k])).collect();
+            let line = times
+                .iter()
+                .zip(&pred.states)
+                .map(|(&t, y)| (t, y[k]))
+                .collect();
             c = c.with(Series::line(&format!("{name}{tag} model"), line));
         }
     }
@@ -96,7 +107,10 @@ pub fn observations_csv(dir: &Path, raw: &Dataset) -> Result<(), TrainCmdError> 
     for tr in &raw.trajectories {
         for (time, row) in tr.times.iter().zip(&tr.values) {
             let mut cells = vec![format!("{time:e}"), tr.id.clone()];
-            cells.extend(row.iter().map(|v| v.map_or(String::new(), |v| format!("{v:e}"))));
+            cells.extend(
+                row.iter()
+                    .map(|v| v.map_or(String::new(), |v| format!("{v:e}"))),
+            );
             t.push(cells);
         }
     }

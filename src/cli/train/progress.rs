@@ -22,7 +22,9 @@ impl Progress {
             )
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> ");
-            ProgressBar::new(total).with_style(style).with_position(done)
+            ProgressBar::new(total)
+                .with_style(style)
+                .with_position(done)
         });
         Self {
             bar,

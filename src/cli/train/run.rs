@@ -72,7 +72,9 @@ fn evaluate<const S: usize, const D: usize>(
         let f = from[k];
         let mask = ts.mask().map(|m| &m[f..]);
         sse += squared_error(&tr.y[f..], &ts.values()[f..], mask, 1.0)?.value;
-        n += mask.map_or((ts.len() - f) * D, |m| m.iter().flatten().filter(|&&b| b).count());
+        n += mask.map_or((ts.len() - f) * D, |m| {
+            m.iter().flatten().filter(|&&b| b).count()
+        });
     }
     Ok(((n > 0).then(|| sse / n as f64), nfe))
 }
@@ -118,7 +120,10 @@ pub fn train<const S: usize, const D: usize>(
             if c.params.len() != n {
                 return Err(TrainCmdError::Checkpoint {
                     path: s.out.join(super::checkpoint::FILE),
-                    message: format!("{} parameters, the configured network has {n}", c.params.len()),
+                    message: format!(
+                        "{} parameters, the configured network has {n}",
+                        c.params.len()
+                    ),
                 });
             }
             (c.params, c.adam, c.history, c.phase, c.seconds)
@@ -133,7 +138,11 @@ pub fn train<const S: usize, const D: usize>(
     };
     let clock = Instant::now();
     let secs = || base + clock.elapsed().as_secs_f64();
-    let done = if phase == Phase::Adam { st.iter } else { o.adam_iters };
+    let done = if phase == Phase::Adam {
+        st.iter
+    } else {
+        o.adam_iters
+    };
     let progress = Progress::new(o.adam_iters + o.lbfgs_iters, done, cfg.output.log_every);
     let save = |phase, params: &[f64], st: &nodal::train::AdamState, history: &[HistoryRow]| {
         Checkpoint::new(cfg, s.fingerprint, phase, params, st, history, secs()).write(s.out)
@@ -195,7 +204,11 @@ pub fn train<const S: usize, const D: usize>(
         }
         let (p, hist) = match r {
             Ok(r) => (r.params, r.history),
-            Err(TrainError::Stopped { iter, params: p, source }) => {
+            Err(TrainError::Stopped {
+                iter,
+                params: p,
+                source,
+            }) => {
                 progress.println(&format!(
                     "warning: L-BFGS stopped at its iteration {iter}: {source}; keeping its last accepted iterate"
                 ));
