@@ -290,13 +290,13 @@ fn unknown_config_keys_suggest_the_closest() {
     let cfg = dir.join("run.toml");
     std::fs::write(
         &cfg,
-        "[optimizer]\nlr = 1e-3\nlearning_rate = 2\n\n[solvr]\n",
+        "[optimizer]\nlr = 1e-3\n\n[solvr]\nmethod = \"rk4\"\n",
     )
     .unwrap();
     let (code, _, e) = nodal(&["train", "--config", s(&cfg)]);
     assert_eq!(code, 2);
     assert!(
-        e.contains("run.toml:5:1: unknown config key `solvr`, did you mean `solver`?"),
+        e.contains("run.toml:4:1: unknown config key `solvr`, did you mean `solver`?"),
         "{e}"
     );
     std::fs::write(&cfg, "[optimizer]\nadam_iter = 3\n").unwrap();

@@ -181,9 +181,11 @@ impl Model {
             scaling: self.scaling.clone(),
             training: self.training.clone(),
         };
-        serde_json::to_string_pretty(&file).map_err(|e| ModelError::BadSolver {
-            what: "JSON serialization failed",
-            value: e.line() as f64,
+        serde_json::to_string_pretty(&file).map_err(|e| ModelError::Json {
+            path: "(model being saved)".into(),
+            line: e.line(),
+            column: e.column(),
+            message: e.to_string(),
         })
     }
 
@@ -308,5 +310,74 @@ impl Model {
             states: zs.iter().map(|z| self.scaling.to_data(z)).collect(),
             nfe,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::SteppingSpec;
+    use crate::solve_at;
+
+    fn model() -> Model {
+        Model {
+            network: Mlp::builder(&[2, 5, 2]).seed(4).build().unwrap(),
+            time_name: "t".into(),
+            state_names: vec!["x".into(), "v".into()],
+            solver: SolverSpec {
+                method: "tsit5".into(),
+                stepping: SteppingSpec::Adaptive {
+                    rtol: 1e-8,
+                    atol: 1e-10,
+                    max_steps: 10_000,
+                },
+            },
+            scaling: Scaling {
+                mean: vec![1.0, -2.0],
+                scale: vec![2.0, 0.5],
+            },
+            training: None,
+        }
+    }
+
+    #[test]
+    fn json_round_trip_is_exact_and_predict_undoes_the_scaling() {
+        let m = model();
+        let text = m.to_json_string().unwrap();
+        let back = Model::from_json_str(&text, Path::new("m.json")).unwrap();
+        let bits = |m: &Model| {
+            m.network
+                .params()
+                .iter()
+                .map(|p| p.to_bits())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(bits(&back), bits(&m));
+        let times = [0.0, 0.5, 1.0];
+        let p = back.predict(0.0, &[3.0, -1.0], &times).unwrap();
+        // By hand: z0 = ((3 − 1)/2, (−1 + 2)/0.5) = (1, 2), solve, y = mean + scale·z.
+        let f = m.network.clone().into_field::<2>().unwrap();
+        let tr = solve_at(
+            &Tableau::<7>::tsit5(),
+            &f,
+            0.0,
+            State::<2>::new(1.0, 2.0),
+            &times,
+            &m.solver.stepping(),
+        )
+        .unwrap();
+        for (y, z) in p.states.iter().zip(&tr.y) {
+            assert_eq!(y[0], 1.0 + 2.0 * z[0]);
+            assert_eq!(y[1], -2.0 + 0.5 * z[1]);
+        }
+        assert_eq!(p.nfe, tr.stats.nfe);
+        assert!(matches!(
+            m.predict(0.0, &[1.0], &times),
+            Err(ModelError::Y0Length {
+                expected: 2,
+                got: 1,
+                ..
+            })
+        ));
     }
 }

@@ -356,7 +356,7 @@ fn explain(message: &str, text: &str, file: &str, sets: &[String]) -> ConfigErro
         if let Some(arg) = sets.iter().find(|s| {
             s.split('=')
                 .next()
-                .is_some_and(|k| k.trim().rsplit('.').next() == Some(key))
+                .is_some_and(|k| k.trim().split('.').any(|part| part == key))
         }) {
             return format!("--set {arg}");
         }

@@ -7,6 +7,7 @@ mod data;
 mod outputs;
 mod progress;
 mod run;
+mod target;
 
 use super::methods::with_method;
 use super::CliError;
@@ -214,22 +215,15 @@ fn train(a: &TrainArgs) -> Result<(), TrainCmdError> {
         ),
         None => {}
     }
-    let setup = run::Setup {
-        cfg: &cfg,
-        train: &train_data,
-        val: val.as_ref(),
-        stepping: spec.stepping(),
-        sensitivity,
-        fingerprint,
-        out: &out,
-        resume,
-    };
     let dim = raw.dim();
-    let outcome = nodal::with_dim!(dim, D => {
-        with_method!(spec.method.as_str(), tab => Ok(run::train(tab, run::Dim::<D>, setup)))
+    let stepping = spec.stepping();
+    let target = nodal::with_dim!(dim, D => {
+        with_method!(spec.method.as_str(), tab => Ok(target::build(
+            tab, target::Dim::<D>, &cfg, &train_data, val.as_ref(), stepping, sensitivity,
+        )))
     });
-    let outcome = match outcome {
-        Some(Ok(r)) => r?,
+    let target = match target {
+        Some(Ok(t)) => t?,
         Some(Err(e)) => return Err(TrainCmdError::Setting(e.to_string())),
         None => {
             return Err(ModelError::TooManyStates {
@@ -239,6 +233,13 @@ fn train(a: &TrainArgs) -> Result<(), TrainCmdError> {
             .into())
         }
     };
+    let setup = run::Setup {
+        cfg: &cfg,
+        fingerprint,
+        out: &out,
+        resume,
+    };
+    let outcome = run::train(target.as_ref(), setup)?;
     let model = Model {
         network: outcome.network,
         time_name: raw.time_name.clone(),

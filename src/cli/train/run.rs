@@ -1,33 +1,22 @@
-//! The training schedule for one (tableau, dimension) pair: Adam with checkpoints and
-//! Ctrl-C handling, then optionally L-BFGS.
+//! The training schedule: Adam with checkpoints and Ctrl-C handling, then optionally L-BFGS,
+//! on any [`Target`].
 
 use super::checkpoint::{Checkpoint, HistoryRow, Phase};
 use super::config::Config;
-use super::data::Validation;
 use super::progress::Progress;
+use super::target::Target;
 use super::{TrainCmdError, INTERRUPTED};
 use argmin::core::{CostFunction, Gradient};
-use nodal::data::Dataset;
-use nodal::nn::{Mlp, MlpField};
-use nodal::sensitivity::Sensitivity;
-use nodal::train::{squared_error, Adam, Lbfgs, NodeProblem, Objective, TrainError};
-use nodal::{Stepping, Tableau};
+use nodal::nn::Mlp;
+use nodal::train::{Adam, Lbfgs, TrainError};
 use std::path::Path;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-/// Everything a run needs besides the tableau.
+/// Everything a run needs besides the problem.
 pub struct Setup<'a> {
     /// The configuration.
     pub cfg: &'a Config,
-    /// Training data, scaled.
-    pub train: &'a Dataset,
-    /// Validation data, scaled.
-    pub val: Option<&'a Validation>,
-    /// The solver's stepping.
-    pub stepping: Stepping<f64>,
-    /// The gradient method.
-    pub sensitivity: Sensitivity,
     /// Fingerprint of the raw data, stored in checkpoints.
     pub fingerprint: u64,
     /// Output folder.
@@ -52,69 +41,16 @@ pub struct Outcome {
     pub iterations: u64,
 }
 
-/// Validation loss (mean squared error over the scored rows, scaled units) and the NFE of one
-/// forward solve of every training trajectory, at `params`.
-fn evaluate<const S: usize, const D: usize>(
-    prob: &NodeProblem<S, D, MlpField<D>>,
-    val: Option<(&NodeProblem<S, D, MlpField<D>>, &[usize])>,
-    params: &[f64],
-) -> Result<(Option<f64>, usize), TrainError> {
-    let mut nfe = 0;
-    for k in 0..prob.data().len() {
-        nfe += prob.predict(params, k)?.stats.nfe;
-    }
-    let Some((vp, from)) = val else {
-        return Ok((None, nfe));
-    };
-    let (mut sse, mut n) = (0.0, 0usize);
-    for (k, ts) in vp.data().iter().enumerate() {
-        let tr = vp.predict(params, k)?;
-        let f = from[k];
-        let mask = ts.mask().map(|m| &m[f..]);
-        sse += squared_error(&tr.y[f..], &ts.values()[f..], mask, 1.0)?.value;
-        n += mask.map_or((ts.len() - f) * D, |m| {
-            m.iter().flatten().filter(|&&b| b).count()
-        });
-    }
-    Ok(((n > 0).then(|| sse / n as f64), nfe))
-}
-
-/// Names the state dimension `D` at a call site where it cannot be inferred.
-pub struct Dim<const D: usize>;
-
-/// Train with `tab` on `D` states.
-pub fn train<const S: usize, const D: usize>(
-    tab: Tableau<S>,
-    _dim: Dim<D>,
-    s: Setup<'_>,
-) -> Result<Outcome, TrainCmdError> {
+/// Train `target` as configured.
+pub fn train(target: &dyn Target, s: Setup<'_>) -> Result<Outcome, TrainCmdError> {
     let (cfg, o) = (s.cfg, &s.cfg.optimizer);
-    let mut widths = vec![D];
-    widths.extend(&cfg.model.hidden);
-    widths.push(D);
-    let field = Mlp::builder(&widths)
-        .hidden_activation(cfg.model.activation)
-        .time_input(cfg.model.time_input)
-        .seed(cfg.model.seed)
-        .build()?
-        .into_field::<D>()?;
-    let prob = NodeProblem::new(tab, field.clone(), s.train.to_series::<D>()?, s.stepping)?
-        .with_sensitivity(s.sensitivity);
-    let val_prob = match s.val {
-        Some(v) => Some((
-            NodeProblem::new(tab, field, v.data.to_series::<D>()?, s.stepping)?,
-            v.from.as_slice(),
-        )),
-        None => None,
-    };
-    let val = val_prob.as_ref().map(|(p, f)| (p, *f));
     let adam = Adam {
         max_iters: o.adam_iters,
         batch_size: o.batch_size,
         seed: o.seed,
         ..Adam::new(o.lr)
     };
-    let n = prob.n_params();
+    let n = target.n_params();
     let (mut params, mut st, mut history, mut phase, base) = match s.resume {
         Some(c) => {
             if c.params.len() != n {
@@ -129,8 +65,8 @@ pub fn train<const S: usize, const D: usize>(
             (c.params, c.adam, c.history, c.phase, c.seconds)
         }
         None => (
-            prob.initial_params(),
-            adam.start(n, prob.n_samples())?,
+            target.initial_params(),
+            adam.start(n, target.n_samples())?,
             Vec::new(),
             Phase::Adam,
             0.0,
@@ -152,13 +88,15 @@ pub fn train<const S: usize, const D: usize>(
         let it = st.iter + 1;
         let evaluated = every(cfg.output.eval_every, it) || it == 1 || it == o.adam_iters;
         let (val_loss, nfe) = if evaluated {
-            let (v, n) = evaluate(&prob, val, &params).map_err(|e| stopped(it, s.out, e))?;
+            let (v, n) = target
+                .evaluate(&params)
+                .map_err(|e| stopped(it, s.out, e))?;
             (v, Some(n))
         } else {
             (None, None)
         };
         let loss = adam
-            .step(&prob, &mut params, &mut st)
+            .step(target, &mut params, &mut st)
             .map_err(|e| stopped(it, s.out, e))?;
         history.push(HistoryRow {
             iteration: it,
@@ -187,7 +125,7 @@ pub fn train<const S: usize, const D: usize>(
         save(phase, &params, &st, &history)?;
     }
     if phase == Phase::Lbfgs && o.lbfgs_iters > 0 {
-        let watched = Watched(prob.clone());
+        let watched = Watched(target);
         let lbfgs = Lbfgs {
             max_iters: o.lbfgs_iters,
             ..Lbfgs::default()
@@ -231,16 +169,18 @@ pub fn train<const S: usize, const D: usize>(
         }
     }
     progress.finish();
-    let all: Vec<usize> = (0..prob.n_samples()).collect();
-    let loss = prob.loss(&params, &all).map_err(|e| stopped(0, s.out, e))?;
-    let (val_loss, nfe) = evaluate(&prob, val, &params).map_err(|e| stopped(0, s.out, e))?;
+    let all: Vec<usize> = (0..target.n_samples()).collect();
+    let loss = target
+        .loss(&params, &all)
+        .map_err(|e| stopped(0, s.out, e))?;
+    let (val_loss, nfe) = target.evaluate(&params).map_err(|e| stopped(0, s.out, e))?;
     if let Some(last) = history.last_mut() {
         last.val_loss = last.val_loss.or(val_loss);
         last.nfe = last.nfe.or(Some(nfe));
     }
     save(Phase::Done, &params, &st, &history)?;
     Ok(Outcome {
-        network: prob.field_with(&params)?.into_mlp(),
+        network: target.network(&params)?,
         iterations: history.last().map_or(0, |r| r.iteration),
         history,
         loss,
@@ -261,7 +201,7 @@ fn stopped(iteration: u64, out: &Path, source: TrainError) -> TrainCmdError {
 
 /// The problem as argmin sees it, returning an error once Ctrl-C was pressed so that L-BFGS
 /// stops at its next evaluation.
-struct Watched<P>(P);
+struct Watched<'a>(&'a dyn Target);
 
 fn check_interrupt() -> Result<(), argmin::core::Error> {
     if INTERRUPTED.load(Ordering::SeqCst) {
@@ -270,7 +210,7 @@ fn check_interrupt() -> Result<(), argmin::core::Error> {
     Ok(())
 }
 
-impl<P: CostFunction<Param = Vec<f64>, Output = f64>> CostFunction for Watched<P> {
+impl CostFunction for Watched<'_> {
     type Param = Vec<f64>;
     type Output = f64;
     fn cost(&self, p: &Vec<f64>) -> Result<f64, argmin::core::Error> {
@@ -279,7 +219,7 @@ impl<P: CostFunction<Param = Vec<f64>, Output = f64>> CostFunction for Watched<P
     }
 }
 
-impl<P: Gradient<Param = Vec<f64>, Gradient = Vec<f64>>> Gradient for Watched<P> {
+impl Gradient for Watched<'_> {
     type Param = Vec<f64>;
     type Gradient = Vec<f64>;
     fn gradient(&self, p: &Vec<f64>) -> Result<Vec<f64>, argmin::core::Error> {
