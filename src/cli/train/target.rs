@@ -12,7 +12,9 @@ use nodal::sensitivity::Sensitivity;
 use nodal::train::{squared_error, NodeProblem, Objective, TrainError};
 use nodal::{Stepping, Tableau};
 
-/// What the training loop needs from a problem.
+/// What the training loop needs from a problem. (`cost` and `gradient` take `&Vec<f64>`
+/// because they forward to argmin's `CostFunction` / `Gradient`, whose parameter type it is.)
+#[allow(clippy::ptr_arg)]
 pub trait Target: Objective + Send + Sync {
     /// The template network's parameters (the starting point).
     fn initial_params(&self) -> Vec<f64>;
