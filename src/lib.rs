@@ -8,6 +8,8 @@
 //! * [`integrate`]: allocation-free [`solve_fixed`], [`solve_adaptive`] and [`solve_at`].
 //! * [`systems`]: ready vector fields (Lorenz-63, Van der Pol, ...).
 //! * [`nlp`]: a primal–dual interior-point solver for general nonlinear programs.
+//! * [`data`]: observed time series from CSV files (errors with file, line and column).
+//! * [`model`]: trained models as JSON files (`Model::load(path)?.predict(...)`).
 //! * [`nn`]: multilayer perceptrons as trainable vector fields.
 //! * [`train`]: losses, data, Adam and argmin's L-BFGS for fitting neural ODEs to time series.
 //! * [`regularize`]: solver-heuristic regularizers (local error / stiffness at a sampled step).
@@ -37,11 +39,13 @@
 
 pub mod collocation;
 pub mod control;
+pub mod data;
 pub mod dense;
 pub mod error;
 pub mod experiments;
 pub mod field;
 pub mod integrate;
+pub mod model;
 pub mod nlp;
 pub mod nn;
 pub mod regularize;

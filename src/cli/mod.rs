@@ -1,9 +1,11 @@
 //! Command-line interface: argument parsing, dispatch and error reporting.
 
 mod methods;
+mod predict;
 mod repro;
 mod solve;
 mod tableau;
+mod train;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -25,6 +27,11 @@ enum Command {
     Tableau(tableau::TableauArgs),
     /// Re-run a published experiment; write tables (Markdown, CSV) and plots (SVG).
     Repro(repro::ReproArgs),
+    /// Train a neural ODE on a CSV (or a built-in system); write model.json, history.csv,
+    /// plots and checkpoints.
+    Train(train::TrainArgs),
+    /// Forecast with a model written by `nodal train`.
+    Predict(predict::PredictArgs),
 }
 
 /// Everything that can go wrong in the CLI, with the numbers and names that explain it.
@@ -70,6 +77,12 @@ pub enum CliError {
     /// The collocation experiment failed.
     #[error(transparent)]
     Collocation(#[from] nodal::experiments::collocation::ExperimentError),
+    /// `nodal train` failed or was interrupted.
+    #[error(transparent)]
+    Train(#[from] train::TrainCmdError),
+    /// `nodal predict` failed.
+    #[error(transparent)]
+    Predict(#[from] predict::PredictError),
 }
 
 /// Parse the arguments, run the command, and map errors to exit code 2 with a message.
@@ -79,9 +92,15 @@ pub fn main() -> ExitCode {
         Command::Solve(a) => solve::run(&a),
         Command::Tableau(a) => tableau::run(&a),
         Command::Repro(a) => repro::run(&a),
+        Command::Train(a) => train::run(&a),
+        Command::Predict(a) => predict::run(&a),
     };
     match res {
         Ok(()) => ExitCode::SUCCESS,
+        Err(CliError::Train(e)) if e.is_interrupt() => {
+            eprintln!("{e}");
+            ExitCode::from(130)
+        }
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::from(2)

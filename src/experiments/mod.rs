@@ -7,9 +7,9 @@
 //! everything, and a `write(&Outcome, dir)` that writes the tables through
 //! [`crate::report::Table`] and the plots through `crate::report::chart` (feature `plot`).
 
+pub mod collocation;
 pub mod cpu;
 pub mod local_reg;
-pub mod collocation;
 pub mod lorenz_data;
 pub mod trk_error;
 pub mod trk_forecast;

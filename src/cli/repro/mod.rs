@@ -5,8 +5,8 @@
 //! and tests run the same code; this module only parses arguments and prints where the results
 //! went. Add an experiment as a variant of [`Experiment`] plus one file beside this one.
 
-mod local_reg;
 mod collocation;
+mod local_reg;
 mod trk_forecast;
 mod trk_stability;
 

@@ -244,7 +244,7 @@ pub(super) fn train(
                 lr: cfg.lr * decay,
                 ..adam
             };
-            state.step(&step, &mut phi, &grad);
+            state.apply(&step, &mut phi, &grad);
             if trk.set_params(&phi).is_err() {
                 stopped.push((init.label(), it, "non-finite Adam step".to_string()));
                 break;
