@@ -1,5 +1,6 @@
 //! Tables (Markdown, CSV) and charts (SVG, feature `plot`) of the local-regularization runs.
 
+#[cfg(feature = "plot")]
 use super::classifier::IterLog;
 use super::penalty::Variant;
 use super::run::DigitsOutcome;
