@@ -2,11 +2,12 @@
 //! each its own collocation NLP on Legendre–Gauss–Radau nodes, driven to one consensus network
 //! by [`Admm`]; once with the batches solved in parallel and once serially.
 
-use super::common::{add_noise, cpu_seconds, forced_vdp_truth, mse, network, simulate};
+use super::common::{add_noise, forced_vdp_truth, mse, network, simulate};
 use super::ExperimentError;
 use crate::collocation::{
     Admm, AdmmConfig, AdmmIteration, CollocationConfig, CollocationNlp, NodeKind, Nodes,
 };
+use crate::experiments::cpu::process_cpu_seconds;
 use std::time::Instant;
 
 /// Settings of the ADMM run.
@@ -167,10 +168,10 @@ pub fn admm_study(
         },
     )?;
     let timed = |admm: &Admm, zs: &mut Vec<Vec<f64>>| {
-        let (start, cpu0) = (Instant::now(), cpu_seconds());
+        let (start, cpu0) = (Instant::now(), process_cpu_seconds().unwrap_or(f64::NAN));
         let res = admm.run_with(|_, z| zs.push(z.to_vec()));
         let total_wall = start.elapsed().as_secs_f64();
-        let cpu = cpu_seconds() - cpu0;
+        let cpu = process_cpu_seconds().unwrap_or(f64::NAN) - cpu0;
         res.map(|r| {
             let solve_wall = r.history.iter().map(|it| it.solve_secs).sum();
             let cpus = r.history.iter().map(|it| &it.batch_cpu_secs);

@@ -118,18 +118,3 @@ pub fn generate_data(
         mu,
     })
 }
-
-/// CPU time (user + system, all threads) of this process in seconds, from `/proc/self/stat`
-/// (Linux; `NaN` elsewhere). Reported beside wall time because the machine may be shared.
-pub fn cpu_seconds() -> f64 {
-    std::fs::read_to_string("/proc/self/stat")
-        .ok()
-        .and_then(|s| {
-            let rest = s.rsplit(')').next()?.to_string();
-            let f: Vec<&str> = rest.split_whitespace().collect();
-            let ut: f64 = f.get(11)?.parse().ok()?;
-            let st: f64 = f.get(12)?.parse().ok()?;
-            Some((ut + st) / 100.0)
-        })
-        .unwrap_or(f64::NAN)
-}

@@ -2,9 +2,10 @@
 //! dopri5 with the discrete adjoint, Adam then L-BFGS, with the same weight decay as the
 //! collocation objective; and the time it takes to reach a given train MSE.
 
-use super::common::{cpu_seconds, network, sim_mse};
+use super::common::{network, sim_mse};
 use super::ExperimentError;
 use crate::collocation::VdpData;
+use crate::experiments::cpu::process_cpu_seconds;
 use crate::nn::MlpField;
 use crate::train::{Adam, Lbfgs, NodeProblem, Objective, TimeSeries, TrainError};
 use crate::{Adaptive, State, Stepping, Tableau};
@@ -187,7 +188,7 @@ pub fn sequential(
         start: Instant::now(),
         log: Arc::new(Mutex::new(Vec::new())),
     };
-    let cpu0 = cpu_seconds();
+    let cpu0 = process_cpu_seconds().unwrap_or(f64::NAN);
     let mut stopped = None;
     let adam = Adam {
         max_iters: cfg.adam_iters,
@@ -217,7 +218,7 @@ pub fn sequential(
         params = params_or_stop(r, &mut stopped)?;
     }
     let wall_secs = rec.start.elapsed().as_secs_f64();
-    let cpu_secs = cpu_seconds() - cpu0;
+    let cpu_secs = process_cpu_seconds().unwrap_or(f64::NAN) - cpu0;
 
     let train_mse = |p: &[f64]| -> f64 {
         problem.field_with(p).map_or(f64::INFINITY, |f| {
