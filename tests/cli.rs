@@ -88,3 +88,23 @@ fn bad_input_gives_clear_errors_and_exit_code_2() {
         assert!(stderr.contains(msg), "{args:?}: {stderr}");
     }
 }
+
+/// A reader that closes the pipe (`nodal … | head -1`) must end the program quietly, not
+/// with a "Broken pipe" panic.
+#[cfg(unix)]
+#[test]
+fn closed_stdout_pipe_is_not_a_panic() {
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_nodal"))
+        .args(["tableau", "--method", "dop853"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn nodal");
+    // Close the read end before nodal has started printing.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("wait");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "stderr: {err}");
+    assert!(err.is_empty(), "stderr: {err}");
+}

@@ -87,6 +87,7 @@ pub enum CliError {
 
 /// Parse the arguments, run the command, and map errors to exit code 2 with a message.
 pub fn main() -> ExitCode {
+    restore_default_sigpipe();
     let cli = Cli::parse();
     let res = match cli.command {
         Command::Solve(a) => solve::run(&a),
@@ -105,5 +106,17 @@ pub fn main() -> ExitCode {
             eprintln!("error: {e}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// Give SIGPIPE its default action again (Rust ignores it), so that `nodal … | head` ends
+/// quietly when the reader closes the pipe, as other Unix tools do, instead of panicking in
+/// `println!` with "Broken pipe".
+fn restore_default_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: `signal` with `SIG_DFL` only resets the disposition of SIGPIPE; it is called
+    // once, at start-up, before any other thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
