@@ -203,12 +203,8 @@ impl<T: RealField + Copy> OneStep<T> {
     where
         F: VectorField<D, T> + ?Sized,
     {
-        self.check(tab)?;
         let (t0, t1) = span;
-        check_span(t, span)?;
-        check_finite(t, z)?;
-        let k1 = f.eval(t, z);
-        check_finite(t, &k1)?;
+        let k1 = self.k1_at(tab, f, t, z, span)?;
         let dir = if t1 > t0 { T::one() } else { -T::one() };
         let rest = (t1 - t).abs();
         let h_max = if rest > T::zero() {
@@ -258,20 +254,35 @@ impl<T: RealField + Copy> OneStep<T> {
     where
         F: VectorField<D, T> + ?Sized,
     {
-        self.check(tab)?;
-        check_span(t, span)?;
-        check_finite(t, z)?;
-        let k1 = f.eval(t, z);
-        check_finite(t, &k1)?;
         let fr = Frozen {
             t,
             z: *z,
-            k1,
+            k1: self.k1_at(tab, f, t, z, span)?,
             h,
             nfe: 1,
         };
         check_step(&fr)?;
         Ok(fr)
+    }
+
+    /// Check the configuration, span, `t` and `z`; return `k₁ = f(t, z)` (finite).
+    fn k1_at<const S: usize, const D: usize, F>(
+        &self,
+        tab: &Tableau<S, T>,
+        f: &F,
+        t: T,
+        z: &State<D, T>,
+        span: (T, T),
+    ) -> Result<State<D, T>, RegularizeError>
+    where
+        F: VectorField<D, T> + ?Sized,
+    {
+        self.check(tab)?;
+        check_span(t, span)?;
+        check_finite(t, z)?;
+        let k1 = f.eval(t, z);
+        check_finite(t, &k1)?;
+        Ok(k1)
     }
 
     /// The one-step quantity `R` with `z`, `k₁` and `h` taken from `fr` (no gradient). This is
