@@ -1,14 +1,20 @@
 //! The local regularizer of Pal, Edelman & Rackauckas (2023): one step at a sampled time.
 //!
-//! From `(t_r, z(t_r))` with `k₁ = f(t_r, z(t_r))` and `h` = Hairer's automatic initial step at
-//! `t_r`, take ONE step with [`crate::step::step`] and measure
+//! From `(t_r, z(t_r))` with `k₁ = f(t_r, z(t_r))` and `h` = the automatic initial step at `t_r`
+//! (Hairer's heuristic with RMS norms and `h_max = |t1 − t_r|`, as the reference code's
+//! `init(ODEProblem(f, z(t_r), (t_r, t1)))` chooses it), take ONE step with
+//! [`crate::step::step`] and measure
 //! * [`Quantity::Error`]: `R = E_est·|h|`, `E_est` the scaled RMS norm of the embedded error
 //!   ([`crate::step::error_norm`], the very norm the adaptive controller uses), or
 //! * [`Quantity::Stiffness`]: `R = S_est·|h|`, `S_est = ρ / scale`, `ρ` Shampine's estimate
 //!   `‖k_j − k_i‖ / ‖g_j − g_i‖` from the tableau's stiffness pair.
 //!
 //! `z(t_r)`, `k₁` and `h` are constants: the gradient reaches θ only through stages `2..s`
-//! (reverse pass [`super::stage_vjp`] with `first = 1`).
+//! (reverse pass [`super::stage_vjp`] with `first = 1`), [`FirstStage::Frozen`]. Because
+//! `Σ b̃_i = 0`, the error estimate `h Σ b̃_i k_i` is a cancellation of order `h⁵`, but with
+//! `k₁` frozen its θ-derivative keeps the uncancelled `−h b̃₁ ∂f/∂θ` term of order `h`; the
+//! labelled option [`FirstStage::Differentiated`] differentiates `k₁` too (the exact
+//! θ-derivative of `R` at fixed `z(t_r)` and `h`).
 
 use super::error::RegularizeError;
 use super::reverse::stage_vjp;
@@ -25,6 +31,28 @@ pub enum Quantity {
     Error,
     /// Shampine's stiffness estimate `ρ` (1/time), divided by [`OneStep::stiffness_scale`].
     Stiffness,
+}
+
+/// Whether the first stage `k₁ = f(t_r, z(t_r))` of the regularized step is differentiated.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum FirstStage {
+    /// `k₁` is a constant (the paper's and the reference code's definition): the gradient
+    /// reaches θ only through stages `2..s`.
+    #[default]
+    Frozen,
+    /// `k₁` depends on θ too (one more VJP): the exact θ-derivative of `R` at fixed `z(t_r)`
+    /// and `h`. A labelled option, not the paper's definition.
+    Differentiated,
+}
+
+impl FirstStage {
+    /// The first stage index the reverse pass differentiates ([`super::stage_vjp`]'s `first`).
+    fn first(self) -> usize {
+        match self {
+            FirstStage::Frozen => 1,
+            FirstStage::Differentiated => 0,
+        }
+    }
 }
 
 /// Configuration of the one-step quantity: what to measure and with which tolerances.
@@ -62,9 +90,9 @@ pub struct Frozen<const D: usize, T = f64> {
     pub z: State<D, T>,
     /// First stage `k₁ = f(t_r, z(t_r))`.
     pub k1: State<D, T>,
-    /// Signed step size from Hairer's initial-step heuristic at `t_r`.
+    /// Signed step size (the initial-step heuristic at `t_r`, or a given step).
     pub h: T,
-    /// Field evaluations spent to obtain `k₁` and `h` (2).
+    /// Field evaluations spent to obtain `k₁` and `h` (2 with the heuristic, 1 without).
     pub nfe: usize,
 }
 
@@ -152,10 +180,14 @@ impl<T: RealField + Copy> OneStep<T> {
         }
     }
 
-    /// The constants of the step at `t`: `k₁ = f(t, z)` and Hairer's initial step
-    /// ([`crate::control::initial_step`], order `tab.order` as [`crate::solve_adaptive`] uses it)
-    /// at `t` in the direction of `span = (t0, t1)`, at most `|t1 − t0|` in magnitude (the
-    /// `h_max` of an adaptive solve of that span). Two field evaluations.
+    /// The constants of the step at `t`: `k₁ = f(t, z)` and the automatic initial step of an
+    /// adaptive solve of `(t, t1)` from `z`, as the reference code obtains it (OrdinaryDiffEq's
+    /// `ode_determine_initdt` on `ODEProblem(f, z(t_r), (t_r, t1))` with the solve's
+    /// tolerances): Hairer's heuristic ([`crate::control::initial_step`], order `tab.order`)
+    /// with **RMS** norms (Hairer's Fortran sums; the RMS step is `D^(1/(2·order))` times
+    /// larger when the `100·h₀` cap does not bind) and `h_max = |t1 − t|`, the remaining span
+    /// (`|t1 − t0|` at `t = t1`, where the remaining span is empty). Direction of
+    /// `span = (t0, t1)`. Two field evaluations.
     ///
     /// # Errors
     /// A non-finite or empty span, `t` outside it, a non-finite `z` or `k₁`, a non-finite or
@@ -171,42 +203,86 @@ impl<T: RealField + Copy> OneStep<T> {
     where
         F: VectorField<D, T> + ?Sized,
     {
-        self.check(tab)?;
         let (t0, t1) = span;
-        if !(t0.is_finite() && t1.is_finite()) || t0 == t1 {
-            return Err(RegularizeError::InvalidSpan {
-                t0: to_f64(t0),
-                t1: to_f64(t1),
-            });
-        }
-        let (lo, hi) = if t0 < t1 { (t0, t1) } else { (t1, t0) };
-        if !(t.is_finite() && t >= lo && t <= hi) {
-            return Err(RegularizeError::TimeOutsideSpan {
-                t: to_f64(t),
-                t0: to_f64(t0),
-                t1: to_f64(t1),
-            });
-        }
-        check_finite(t, z)?;
-        let k1 = f.eval(t, z);
-        check_finite(t, &k1)?;
+        let k1 = self.k1_at(tab, f, t, z, span)?;
         let dir = if t1 > t0 { T::one() } else { -T::one() };
-        let h_max = (t1 - t0).abs();
-        let (h, n) = initial_step(f, t, z, &k1, tab.order, self.rtol, self.atol, dir, h_max);
-        if !(h.is_finite() && h != T::zero()) {
-            return Err(RegularizeError::NonFiniteValue {
-                t: to_f64(t),
-                h: to_f64(h),
-                value: f64::NAN,
-            });
-        }
-        Ok(Frozen {
+        let rest = (t1 - t).abs();
+        let h_max = if rest > T::zero() {
+            rest
+        } else {
+            (t1 - t0).abs()
+        };
+        // Hairer's sums over D elements with tolerances scaled by √D are the RMS norms.
+        let sqrt_d = cst::<T>(D as f64).sqrt();
+        let (h, n) = initial_step(
+            f,
+            t,
+            z,
+            &k1,
+            tab.order,
+            self.rtol * sqrt_d,
+            self.atol * sqrt_d,
+            dir,
+            h_max,
+        );
+        let fr = Frozen {
             t,
             z: *z,
             k1,
             h,
             nfe: 1 + n,
-        })
+        };
+        check_step(&fr)?;
+        Ok(fr)
+    }
+
+    /// The constants of a step of given size `h` (signed) at `t`: `k₁ = f(t, z)`. One field
+    /// evaluation. Used with the accepted step of the forward solve
+    /// ([`super::StepChoice::Accepted`]).
+    ///
+    /// # Errors
+    /// As [`OneStep::freeze`].
+    pub fn freeze_with_step<const S: usize, const D: usize, F>(
+        &self,
+        tab: &Tableau<S, T>,
+        f: &F,
+        t: T,
+        z: &State<D, T>,
+        span: (T, T),
+        h: T,
+    ) -> Result<Frozen<D, T>, RegularizeError>
+    where
+        F: VectorField<D, T> + ?Sized,
+    {
+        let fr = Frozen {
+            t,
+            z: *z,
+            k1: self.k1_at(tab, f, t, z, span)?,
+            h,
+            nfe: 1,
+        };
+        check_step(&fr)?;
+        Ok(fr)
+    }
+
+    /// Check the configuration, span, `t` and `z`; return `k₁ = f(t, z)` (finite).
+    fn k1_at<const S: usize, const D: usize, F>(
+        &self,
+        tab: &Tableau<S, T>,
+        f: &F,
+        t: T,
+        z: &State<D, T>,
+        span: (T, T),
+    ) -> Result<State<D, T>, RegularizeError>
+    where
+        F: VectorField<D, T> + ?Sized,
+    {
+        self.check(tab)?;
+        check_span(t, span)?;
+        check_finite(t, z)?;
+        let k1 = f.eval(t, z);
+        check_finite(t, &k1)?;
+        Ok(k1)
     }
 
     /// The one-step quantity `R` with `z`, `k₁` and `h` taken from `fr` (no gradient). This is
@@ -249,6 +325,26 @@ impl<T: RealField + Copy> OneStep<T> {
     where
         F: ParamField<D, T> + ?Sized,
     {
+        self.value_and_grad_frozen_with(tab, f, fr, FirstStage::Frozen, weight, gp)
+    }
+
+    /// [`OneStep::value_and_grad_frozen`] with the first stage frozen or differentiated
+    /// ([`FirstStage`]); `z` and `h` are constants either way.
+    ///
+    /// # Errors
+    /// As [`OneStep::value_and_grad_frozen`].
+    pub fn value_and_grad_frozen_with<const S: usize, const D: usize, F>(
+        &self,
+        tab: &Tableau<S, T>,
+        f: &F,
+        fr: &Frozen<D, T>,
+        first_stage: FirstStage,
+        weight: T,
+        gp: &mut [T],
+    ) -> Result<T, RegularizeError>
+    where
+        F: ParamField<D, T> + ?Sized,
+    {
         if gp.len() != f.params().len() {
             return Err(RegularizeError::ParamLength {
                 expected: f.params().len(),
@@ -267,7 +363,18 @@ impl<T: RealField + Copy> OneStep<T> {
         self.seed(
             tab, cfg, &fr.z, h, &ws.k, &out, weight, &mut kbar, &mut gbar,
         );
-        stage_vjp(tab, f, fr.t, &fr.z, h, &ws.k, &mut kbar, &mut gbar, 1, gp);
+        stage_vjp(
+            tab,
+            f,
+            fr.t,
+            &fr.z,
+            h,
+            &ws.k,
+            &mut kbar,
+            &mut gbar,
+            first_stage.first(),
+            gp,
+        );
         if let Some(i) = gp.iter().position(|g| !g.is_finite()) {
             return Err(RegularizeError::NonFiniteValue {
                 t: to_f64(fr.t),
@@ -542,5 +649,40 @@ fn check_finite<const D: usize, T: RealField + Copy>(
             value: to_f64(z[index]),
         }),
         None => Ok(()),
+    }
+}
+
+/// A finite, non-empty span containing `t`.
+fn check_span<T: RealField + Copy>(t: T, span: (T, T)) -> Result<(), RegularizeError> {
+    let (t0, t1) = span;
+    if !(t0.is_finite() && t1.is_finite()) || t0 == t1 {
+        return Err(RegularizeError::InvalidSpan {
+            t0: to_f64(t0),
+            t1: to_f64(t1),
+        });
+    }
+    let (lo, hi) = if t0 < t1 { (t0, t1) } else { (t1, t0) };
+    if !(t.is_finite() && t >= lo && t <= hi) {
+        return Err(RegularizeError::TimeOutsideSpan {
+            t: to_f64(t),
+            t0: to_f64(t0),
+            t1: to_f64(t1),
+        });
+    }
+    Ok(())
+}
+
+/// A finite, nonzero step.
+fn check_step<const D: usize, T: RealField + Copy>(
+    fr: &Frozen<D, T>,
+) -> Result<(), RegularizeError> {
+    if fr.h.is_finite() && fr.h != T::zero() {
+        Ok(())
+    } else {
+        Err(RegularizeError::NonFiniteValue {
+            t: to_f64(fr.t),
+            h: to_f64(fr.h),
+            value: f64::NAN,
+        })
     }
 }

@@ -10,8 +10,11 @@
 //! * [`TimeSampler`]: [`Unbiased`] (`t_r ~ U[t0, t1]`) or [`Biased`] (uniform over accepted step
 //!   start times), both seeded `ChaCha8`.
 //! * [`OneStep`]: the one-step quantity `E_est·|h|` or `S_est·|h|` at `t_r` with `z(t_r)`, `k₁`
-//!   and `h` (Hairer's initial step) frozen, and its θ-gradient through stages `2..s`.
-//! * [`Local`]: sampler + one-step quantity, implementing [`Regularizer`].
+//!   and `h` (the automatic initial step at `t_r`, as the reference code obtains it) frozen,
+//!   and its θ-gradient through stages `2..s`.
+//! * [`Local`]: sampler + one-step quantity, implementing [`Regularizer`]; [`LocalOptions`]
+//!   select labelled alternatives to the paper's definition (the accepted step instead of the
+//!   initial one, [`StepChoice`]; `k₁` differentiated, [`FirstStage`]).
 //! * [`Global`]: the sum (or mean) over all accepted steps of the same quantity, differentiated
 //!   through the whole solve with the discrete adjoint ([`crate::sensitivity`]).
 //! * [`Weight`]: constant or exponentially decaying weight `w(k)`.
@@ -48,7 +51,7 @@ mod schedule;
 
 pub use error::RegularizeError;
 pub use global::{Global, GlobalEval};
-pub use local::{Frozen, LocalEval, OneStep, Quantity};
+pub use local::{FirstStage, Frozen, LocalEval, OneStep, Quantity};
 pub use record::{
     state_on_tape, tape_span, tape_step_starts, RecordedStep, Reduction, StepRecorder,
 };
@@ -57,7 +60,7 @@ pub use sampler::{Biased, TimeSampler, Unbiased};
 pub use schedule::Weight;
 
 use crate::sensitivity::Tape;
-use crate::{ParamField, Tableau};
+use crate::{ParamField, State, Tableau};
 use nalgebra::RealField;
 
 /// A regularization term `R(θ)` evaluated after a forward solve.
@@ -80,6 +83,28 @@ pub trait Regularizer<const S: usize, const D: usize, T: RealField + Copy> {
     ) -> Result<LocalEval<T>, RegularizeError>;
 }
 
+/// Which step size the local regularizer's one step uses.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum StepChoice {
+    /// The automatic initial step at `t_r` ([`OneStep::freeze`]): the paper's definition.
+    #[default]
+    Initial,
+    /// The accepted step of the forward solve that contains `t_r` (at most the remaining span
+    /// `|t1 − t_r|`): the step the integrator actually takes there. A labelled option, not the
+    /// paper's definition; with the biased sampler it repeats an accepted step exactly.
+    Accepted,
+}
+
+/// Options of [`Local`] beyond the paper's definition. `Default` is the paper's
+/// ([`StepChoice::Initial`], [`FirstStage::Frozen`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LocalOptions {
+    /// Which step size.
+    pub step: StepChoice,
+    /// Whether `k₁` is differentiated.
+    pub first_stage: FirstStage,
+}
+
 /// The local regularizer: sample `t_r` with `sampler`, take `z(t_r)` from the recorded solve
 /// (dense output; exact at step starts), and evaluate [`OneStep`] there.
 #[derive(Clone, Debug)]
@@ -88,12 +113,66 @@ pub struct Local<Sm, T = f64> {
     pub one_step: OneStep<T>,
     /// How `t_r` is drawn.
     pub sampler: Sm,
+    /// Step size and first-stage options (default: the paper's definition).
+    pub options: LocalOptions,
 }
 
 impl<Sm, T> Local<Sm, T> {
-    /// Combine a one-step quantity with a sampler.
+    /// Combine a one-step quantity with a sampler (the paper's definition).
     pub fn new(one_step: OneStep<T>, sampler: Sm) -> Self {
-        Self { one_step, sampler }
+        Self {
+            one_step,
+            sampler,
+            options: LocalOptions::default(),
+        }
+    }
+
+    /// The same regularizer with other [`LocalOptions`].
+    pub fn with_options(self, options: LocalOptions) -> Self {
+        Self { options, ..self }
+    }
+}
+
+impl<Sm, T: RealField + Copy> Local<Sm, T> {
+    /// The one step at `t` from `z`; `accepted_h` is the step of the forward solve that
+    /// contains `t` (used with [`StepChoice::Accepted`]).
+    #[allow(clippy::too_many_arguments)]
+    fn eval_at<const S: usize, const D: usize, F>(
+        &self,
+        tab: &Tableau<S, T>,
+        f: &F,
+        t: T,
+        z: &State<D, T>,
+        span: (T, T),
+        accepted_h: T,
+        weight: T,
+        gp: &mut [T],
+    ) -> Result<LocalEval<T>, RegularizeError>
+    where
+        F: ParamField<D, T> + ?Sized,
+    {
+        let one = &self.one_step;
+        let fr = match self.options.step {
+            StepChoice::Initial => one.freeze(tab, f, t, z, span)?,
+            StepChoice::Accepted => {
+                let rest = (span.1 - t).abs();
+                let mag = if rest > T::zero() {
+                    accepted_h.abs().min(rest)
+                } else {
+                    accepted_h.abs()
+                };
+                let h = if span.1 >= span.0 { mag } else { -mag };
+                one.freeze_with_step(tab, f, t, z, span, h)?
+            }
+        };
+        let value =
+            one.value_and_grad_frozen_with(tab, f, &fr, self.options.first_stage, weight, gp)?;
+        Ok(LocalEval {
+            value,
+            t,
+            h: fr.h,
+            nfe: fr.nfe + S - 1,
+        })
     }
 }
 
@@ -114,8 +193,8 @@ where
         let (t0, t1) = rec.span().ok_or(RegularizeError::EmptyRecord)?;
         let t = self.sampler.sample(t0, t1, rec.step_starts())?;
         let z = rec.state_at(tab, t)?;
-        self.one_step
-            .value_and_grad(tab, f, t, &z, (t0, t1), weight, gp)
+        let h = containing_step(rec.steps().iter().map(|s| (s.t, s.h)), t, t1 >= t0);
+        self.eval_at(tab, f, t, &z, (t0, t1), h, weight, gp)
     }
 }
 
@@ -144,7 +223,25 @@ impl<Sm, T: RealField + Copy> Local<Sm, T> {
         let (t0, t1) = tape_span(tape).ok_or(RegularizeError::EmptyRecord)?;
         let t = self.sampler.sample(t0, t1, &tape_step_starts(tape))?;
         let z = state_on_tape(tab, f, tape, t)?;
-        self.one_step
-            .value_and_grad(tab, f, t, &z, (t0, t1), weight, gp)
+        let h = containing_step(tape.grid().steps.iter().copied(), t, t1 >= t0);
+        self.eval_at(tab, f, t, &z, (t0, t1), h, weight, gp)
     }
+}
+
+/// The size `h` of the last step `(start, h)` whose start is at or before `t` in the
+/// direction of integration (the first step if none; 0 for no steps).
+fn containing_step<T: RealField + Copy>(
+    steps: impl Iterator<Item = (T, T)>,
+    t: T,
+    forward: bool,
+) -> T {
+    let mut h = T::zero();
+    for (i, (s, hs)) in steps.enumerate() {
+        let reached = if forward { t >= s } else { t <= s };
+        if i > 0 && !reached {
+            break;
+        }
+        h = hs;
+    }
+    h
 }

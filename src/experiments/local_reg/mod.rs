@@ -26,7 +26,9 @@ mod write;
 pub use classifier::{evaluate, ClassifierObjective, Evaluation, IterLog};
 pub use digits::{Digits, DigitsError, CLASSES, MAX_PIXEL, PIXELS};
 pub use penalty::{mix_seed, sample_gradient, PenaltySetup, SampleGrad, Variant};
-pub use run::{run_digits, DigitsConfig, DigitsOutcome, DigitsRun, DigitsRunError};
+pub use run::{
+    initial_network, run_digits, DigitsConfig, DigitsOutcome, DigitsRun, DigitsRunError,
+};
 pub use spiral::{
     run_spiral, spiral_data, CubeNet, SpiralConfig, SpiralError, SpiralObjective, SpiralRow, N_OBS,
     SPAN,

@@ -4,7 +4,9 @@
 //! global one through the whole solve, the local one at one sampled step). Shared by the
 //! digits and spiral experiments.
 
-use crate::regularize::{Biased, Global, Local, OneStep, Reduction, Unbiased};
+use crate::regularize::{
+    Biased, FirstStage, Global, Local, LocalOptions, OneStep, Reduction, StepChoice, Unbiased,
+};
 use crate::sensitivity::{backsolve, backward, backward_continuous, record, Sensitivity};
 use crate::train::TrainError;
 use crate::{Adaptive, ParamField, State, Stepping, Tableau, Trajectory};
@@ -21,6 +23,11 @@ pub enum Variant {
     LocalUnbiased,
     /// `+ w·E_est(t_r)·|h(t_r)|`, `t_r` uniform over the accepted step starts ([`Biased`]).
     LocalBiased,
+    /// Labelled option, not the paper's definition: `+ w·E_est·|h|` of one step at
+    /// `t_r ~ U[t0, t1]` whose `h` is the accepted step of the forward solve containing `t_r`
+    /// ([`StepChoice::Accepted`]) and whose `k₁` is differentiated
+    /// ([`FirstStage::Differentiated`]): the exact θ-derivative of `R` at fixed `z(t_r)`, `h`.
+    LocalAccepted,
 }
 
 impl Variant {
@@ -32,6 +39,15 @@ impl Variant {
         Variant::LocalBiased,
     ];
 
+    /// Every variant the experiments know: [`Variant::ALL`] and the labelled options.
+    pub const KNOWN: [Variant; 5] = [
+        Variant::Vanilla,
+        Variant::Global,
+        Variant::LocalUnbiased,
+        Variant::LocalBiased,
+        Variant::LocalAccepted,
+    ];
+
     /// Name used in tables and legends.
     pub fn name(self) -> &'static str {
         match self {
@@ -39,6 +55,7 @@ impl Variant {
             Variant::Global => "global",
             Variant::LocalUnbiased => "local unbiased",
             Variant::LocalBiased => "local biased",
+            Variant::LocalAccepted => "local accepted",
         }
     }
 }
@@ -139,6 +156,13 @@ where
             .value_and_grad_on_tape(tab, f, &tape, w, gp)
             .map(|e| e.value),
         Variant::LocalBiased => Local::new(one, Biased::new(sampler_seed))
+            .value_and_grad_on_tape(tab, f, &tape, w, gp)
+            .map(|e| e.value),
+        Variant::LocalAccepted => Local::new(one, Unbiased::new(sampler_seed))
+            .with_options(LocalOptions {
+                step: StepChoice::Accepted,
+                first_stage: FirstStage::Differentiated,
+            })
             .value_and_grad_on_tape(tab, f, &tape, w, gp)
             .map(|e| e.value),
     }

@@ -6,7 +6,7 @@ use super::classifier::{evaluate, ClassifierObjective, Evaluation, IterLog};
 use super::digits::{Digits, DigitsError, CLASSES, PIXELS};
 use super::penalty::Variant;
 use crate::experiments::cpu::timed;
-use crate::nn::{Mlp, NnError};
+use crate::nn::{Mlp, MlpField, NnError};
 use crate::regularize::{RegularizeError, Weight};
 use crate::sensitivity::Sensitivity;
 use crate::train::{Adam, TrainError};
@@ -156,6 +156,29 @@ pub enum DigitsRunError {
     },
 }
 
+/// The initial network every variant starts from: the field Dense(65→`hidden`, tanh) →
+/// Dense(`hidden`+1→64) with time input (seeded), and all parameters (field θ, then the
+/// head's weights uniform in ±1/√64 (seeded) and zero biases).
+///
+/// # Errors
+/// [`DigitsRunError::Nn`].
+pub fn initial_network(
+    hidden: usize,
+    seed: u64,
+) -> Result<(MlpField<PIXELS>, Vec<f64>), DigitsRunError> {
+    let field = Mlp::builder(&[PIXELS, hidden, PIXELS])
+        .time_input(true)
+        .seed(seed)
+        .build()?
+        .into_field::<PIXELS>()?;
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x4845_4144);
+    let mut p0 = field.params().to_vec();
+    let lim = 1.0 / (PIXELS as f64).sqrt();
+    p0.extend((0..CLASSES * PIXELS).map(|_| rng.random_range(-lim..lim)));
+    p0.extend(std::iter::repeat_n(0.0, CLASSES));
+    Ok((field, p0))
+}
+
 /// Train and evaluate every variant of `cfg` with `seed`.
 ///
 /// # Errors
@@ -191,17 +214,7 @@ pub fn run_digits(cfg: &DigitsConfig, seed: u64) -> Result<DigitsOutcome, Digits
         iters: iters as usize,
     };
     weight.check()?;
-    let field = Mlp::builder(&[PIXELS, cfg.hidden, PIXELS])
-        .time_input(true)
-        .seed(seed)
-        .build()?
-        .into_field::<PIXELS>()?;
-    // Head: uniform ±1/√64 (seeded), bias 0.
-    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x4845_4144);
-    let mut p0 = field.params().to_vec();
-    let lim = 1.0 / (PIXELS as f64).sqrt();
-    p0.extend((0..CLASSES * PIXELS).map(|_| rng.random_range(-lim..lim)));
-    p0.extend(std::iter::repeat_n(0.0, CLASSES));
+    let (field, p0) = initial_network(cfg.hidden, seed)?;
     let opts = Adaptive::with_tol(cfg.rtol, cfg.atol);
     let adam = Adam {
         max_iters: iters,
