@@ -212,3 +212,49 @@ fn bad_collocation_settings_are_explained() {
         "{e}"
     );
 }
+
+#[test]
+fn ctrl_c_leaves_a_usable_model() {
+    let dir = tmp("ctrlc");
+    let mut args = vec!["train", "--out", s(&dir)];
+    args.extend_from_slice(RUN);
+    args.extend_from_slice(&["--set", "collocation.nodes=40"]);
+    let child = Command::new(env!("CARGO_BIN_EXE_nodal"))
+        .args(&args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The checkpoint is written just before the interior-point solve starts.
+    let ck = dir.join("checkpoint.json");
+    let t = std::time::Instant::now();
+    while !ck.exists() {
+        assert!(t.elapsed().as_secs() < 60, "no checkpoint");
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    let ok = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let out = child.wait_with_output().unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(out.status.code(), Some(130), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("keeping the best evaluated iterate") && stderr.contains("interrupted"),
+        "{stdout}\n{stderr}"
+    );
+    let report = std::fs::read_to_string(dir.join("collocation.json")).unwrap();
+    assert!(report.contains("\"Interrupted\""), "{report}");
+    let m = Model::load(dir.join("model.json")).unwrap();
+    let p = m.predict(0.0, &[1.0, 0.0], &[0.0, 3.0, 6.0]).unwrap();
+    assert!(
+        p.states.iter().flatten().all(|v| v.is_finite()),
+        "{:?}",
+        p.states
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -277,3 +277,53 @@ impl Nlp for Watched<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nodal::collocation::NodeKind;
+
+    /// The local-linear smoother reproduces straight lines exactly, so targets at the nodes of
+    /// linear data (with a missing cell) are the lines' values there.
+    #[test]
+    fn node_targets_reproduce_linear_data_with_gaps() {
+        let times: Vec<f64> = (0..21).map(|i| 0.3 * i as f64).collect();
+        let values = times
+            .iter()
+            .enumerate()
+            .map(|(i, &t)| vec![Some(1.0 + 2.0 * t), (i != 7).then_some(-0.5 * t)])
+            .collect();
+        let tr = Trajectory {
+            id: "a".into(),
+            lines: vec![0; times.len()],
+            times,
+            values,
+        };
+        let nodes = Nodes::new(NodeKind::LegendreGaussLobatto, 9, 0.0, 6.0).unwrap();
+        let names = ["x".to_string(), "v".to_string()];
+        let y = node_targets(&tr, &names, &nodes, 3.0).unwrap();
+        for (i, &t) in nodes.times().iter().enumerate() {
+            approx::assert_abs_diff_eq!(y[2 * i], 1.0 + 2.0 * t, epsilon = 1e-12);
+            approx::assert_abs_diff_eq!(y[2 * i + 1], -0.5 * t, epsilon = 1e-12);
+        }
+    }
+
+    #[test]
+    fn options_out_of_range_name_their_key() {
+        let c = CollocationSection {
+            nodes: 2,
+            ..CollocationSection::default()
+        };
+        assert!(matches!(
+            validate(&c),
+            Err(ColloError::TooFewNodes { got: 2, min: 3 })
+        ));
+        let c = CollocationSection {
+            param_bound: Some(0.0),
+            ..CollocationSection::default()
+        };
+        let e = validate(&c).unwrap_err().to_string();
+        assert!(e.contains("collocation.param_bound = 0"), "{e}");
+        assert!(validate(&CollocationSection::default()).is_ok());
+    }
+}

@@ -135,10 +135,11 @@ pub fn train(
             None
         };
         let (val, nfe) = e.map_or((None, None), |e| (e.0, Some(e.1)));
-        progress.update("ipm", iter, info.objective, val, nfe);
+        let label = if info.restoration { "ipm-resto" } else { "ipm" };
+        progress.update(label, iter, info.objective, val, nfe);
         history.push(HistoryRow {
             iteration: iter,
-            optimizer: if info.restoration { "ipm-resto" } else { "ipm" }.into(),
+            optimizer: label.into(),
             loss: info.objective,
             val_loss: val,
             nfe,
@@ -154,10 +155,10 @@ pub fn train(
         if !last.is_empty() && best.as_ref().is_none_or(|b| b.iter != last_iter) {
             consider(last_iter, last, &mut best);
         }
-        let b = best.map(|b| b.x).unwrap_or(x0);
-        progress.println(
-            "interrupted: keeping the best evaluated iterate (lowest validation MSE, or training MSE without validation data)",
-        );
+        let (it, b) = best.map_or((0, x0), |b| (b.iter, b.x));
+        progress.println(&format!(
+            "interrupted: keeping the best evaluated iterate, IPM iteration {it} (lowest validation MSE, or training MSE without validation data)"
+        ));
         b
     } else {
         checked(&sol)?;
@@ -259,14 +260,17 @@ fn report(
         }));
     }
     let rms = (sq / count.max(1) as f64).sqrt();
-    let status = if interrupted {
-        "Interrupted".to_string()
+    let (status, objective, viol) = if interrupted {
+        let mut g = vec![0.0; joint.num_cons()];
+        joint.constraints(x, &mut g);
+        let viol = g.iter().fold(0.0f64, |a, v| a.max(v.abs()));
+        ("Interrupted".to_string(), joint.objective(x), viol)
     } else {
-        format!("{:?}", sol.status)
+        (format!("{:?}", sol.status), sol.objective, sol.constr_viol)
     };
     progress.println(&format!(
-        "interior point: {status} after {} iterations, objective {:.4e}, constraint violation {:.2e}",
-        sol.iterations, sol.objective, sol.constr_viol
+        "interior point: {status} after {} iterations; kept iterate: objective {objective:.4e}, constraint violation {viol:.2e}",
+        sol.iterations
     ));
     progress.println(&format!(
         "between-node ODE residual |p' − f(p)| at the midpoints: max {max_abs:.3e}, rms {rms:.3e} (scaled units per time unit; see {REPORT_FILE})"
@@ -275,8 +279,8 @@ fn report(
     let doc = serde_json::json!({
         "status": status,
         "iterations": sol.iterations,
-        "objective": finite(sol.objective),
-        "constraint_violation": finite(sol.constr_viol),
+        "objective": finite(objective),
+        "constraint_violation": finite(viol),
         "nodes": batches.first().map_or(0, |b| b.nodes().len()),
         "residual_max": max_abs,
         "residual_rms": rms,
@@ -288,4 +292,27 @@ fn report(
     })?;
     write_atomic(&out.join(REPORT_FILE), text.as_bytes())?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn auto_hessian_is_exact_only_for_one_hidden_layer() {
+        use HessianChoice::*;
+        assert_eq!(hessian_mode(Auto, &[16]).unwrap(), HessianMode::Exact);
+        assert_eq!(
+            hessian_mode(Auto, &[16, 16]).unwrap(),
+            HessianMode::QuasiNewton
+        );
+        assert_eq!(
+            hessian_mode(QuasiNewton, &[16]).unwrap(),
+            HessianMode::QuasiNewton
+        );
+        assert!(matches!(
+            hessian_mode(Exact, &[8, 8]),
+            Err(ColloError::ExactHessian { .. })
+        ));
+    }
 }
