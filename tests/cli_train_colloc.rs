@@ -139,8 +139,9 @@ fn collocation_fit_forecasts_the_harmonic_oscillator() {
     println!(
         "collocation e2e: forecast RMSE {rmse:.4}, residual max {res_max:.3e} rms {res_rms:.3e}"
     );
-    // Amplitude 0.8: an RMSE below 0.08 (10 % of the amplitude) over a whole period.
-    assert!(rmse < 0.08, "forecast RMSE {rmse}");
+    // Amplitude 0.8: an RMSE below 0.03 (under 4 % of the amplitude) over about a period
+    // (measured: 0.0095).
+    assert!(rmse < 0.03, "forecast RMSE {rmse}");
     std::fs::remove_dir_all(&dir).ok();
 }
 

@@ -117,7 +117,7 @@ pub fn validate(c: &CollocationSection) -> Result<(), ColloError> {
         ("param_bound", c.param_bound),
     ] {
         if let Some(b) = b {
-            if !(b > 0.0) {
+            if b.is_nan() || b <= 0.0 {
                 return bad(name, b, "> 0");
             }
         }
