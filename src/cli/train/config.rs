@@ -1,6 +1,7 @@
 //! The configuration of `nodal train`: a TOML file whose every key can also be set with
 //! `--set section.key=value`. Unknown keys are errors that suggest the closest known key.
 
+pub use super::colloc_config::{CollocationSection, TrainerConfig, TrainerKind};
 use nodal::nn::Activation;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -184,6 +185,10 @@ pub struct Config {
     pub optimizer: OptimizerConfig,
     /// Outputs.
     pub output: OutputConfig,
+    /// Which trainer runs (gradient or collocation).
+    pub trainer: TrainerConfig,
+    /// Options of the collocation trainer.
+    pub collocation: CollocationSection,
 }
 
 /// A configuration that cannot be used.

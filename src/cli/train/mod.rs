@@ -2,6 +2,9 @@
 //! and write `model.json`, `history.csv`, plots and checkpoints into an output folder.
 
 mod checkpoint;
+mod colloc_config;
+mod colloc_nlp;
+mod collocation;
 pub mod config;
 mod data;
 mod outputs;
@@ -114,6 +117,9 @@ pub enum TrainCmdError {
         /// The output folder.
         dir: PathBuf,
     },
+    /// The collocation trainer.
+    #[error(transparent)]
+    Collocation(#[from] colloc_nlp::ColloError),
     /// The Ctrl-C handler could not be installed.
     #[error("cannot install the Ctrl-C handler: {0}")]
     Signal(String),
@@ -239,7 +245,12 @@ fn train(a: &TrainArgs) -> Result<(), TrainCmdError> {
         out: &out,
         resume,
     };
-    let outcome = run::train(target.as_ref(), setup)?;
+    let (outcome, stop) = match cfg.trainer.kind {
+        config::TrainerKind::Gradient => (run::train(target.as_ref(), setup)?, None),
+        config::TrainerKind::Collocation => {
+            collocation::train(target.as_ref(), &train_data, setup)?
+        }
+    };
     let model = Model {
         network: outcome.network,
         time_name: raw.time_name.clone(),
@@ -279,5 +290,5 @@ fn train(a: &TrainArgs) -> Result<(), TrainCmdError> {
             ""
         }
     );
-    Ok(())
+    stop.map_or(Ok(()), Err)
 }

@@ -190,7 +190,7 @@ pub fn train(target: &dyn Target, s: Setup<'_>) -> Result<Outcome, TrainCmdError
 }
 
 /// A training failure at iteration `iteration`, pointing at the last checkpoint.
-fn stopped(iteration: u64, out: &Path, source: TrainError) -> TrainCmdError {
+pub(super) fn stopped(iteration: u64, out: &Path, source: TrainError) -> TrainCmdError {
     let ck = out.join(super::checkpoint::FILE);
     TrainCmdError::Stopped {
         iteration,
