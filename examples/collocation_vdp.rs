@@ -58,7 +58,10 @@ fn main() -> Res<()> {
         param_bound: bounds.then_some(100.0),
         ..Default::default()
     };
-    let threads: usize = arg("--threads").map(|s| s.parse()).transpose()?.unwrap_or(0);
+    let threads: usize = arg("--threads")
+        .map(|s| s.parse())
+        .transpose()?
+        .unwrap_or(0);
     let ipm = Options {
         linear_solver,
         linear_solver_threads: threads,

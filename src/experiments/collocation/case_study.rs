@@ -126,8 +126,9 @@ pub fn case_study(
 /// [`CaseStudy::sim_obs_mse`]; ties and NaN resolved towards the earlier run). `None` for no
 /// runs.
 pub fn select_by_fit(runs: &[CaseStudy]) -> Option<&CaseStudy> {
-    runs.iter().fold(None, |best: Option<&CaseStudy>, r| match best {
-        Some(b) if r.sim_obs_mse.is_nan() || r.sim_obs_mse >= b.sim_obs_mse => Some(b),
-        _ => Some(r),
-    })
+    runs.iter()
+        .fold(None, |best: Option<&CaseStudy>, r| match best {
+            Some(b) if r.sim_obs_mse.is_nan() || r.sim_obs_mse >= b.sim_obs_mse => Some(b),
+            _ => Some(r),
+        })
 }

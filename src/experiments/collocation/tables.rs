@@ -35,22 +35,22 @@ fn case_study(o: &Outcome) -> Table {
     );
     for c in &o.case_runs {
         t.push([
-        c.status.clone(),
-        c.iterations.to_string(),
-        format!("{:.2}", c.wall_secs),
-        format!("{:.2}", c.cpu_secs),
-        format!("{:.4e}", c.objective),
-        format!("{:.4}", c.train_mse),
-        format!("{:.4}", c.sim_train_mse),
-        format!("{:.4}", c.test_mse),
-        format!("{:.3e}", c.residual.max_abs),
-        format!("{:.3e}", c.residual.rms),
-        c.size.0.to_string(),
-        c.size.1.to_string(),
-        c.seed.to_string(),
-        format!("{:.4}", c.sim_obs_mse),
-        if c.seed == o.case.seed { "yes" } else { "" }.to_string(),
-    ]);
+            c.status.clone(),
+            c.iterations.to_string(),
+            format!("{:.2}", c.wall_secs),
+            format!("{:.2}", c.cpu_secs),
+            format!("{:.4e}", c.objective),
+            format!("{:.4}", c.train_mse),
+            format!("{:.4}", c.sim_train_mse),
+            format!("{:.4}", c.test_mse),
+            format!("{:.3e}", c.residual.max_abs),
+            format!("{:.3e}", c.residual.rms),
+            c.size.0.to_string(),
+            c.size.1.to_string(),
+            c.seed.to_string(),
+            format!("{:.4}", c.sim_obs_mse),
+            if c.seed == o.case.seed { "yes" } else { "" }.to_string(),
+        ]);
     }
     t
 }

@@ -217,7 +217,14 @@ impl Reduced {
         }
         // ZᵀHZ = H_θθ − T − Tᵀ + Mᵀ (H_yy M),  T = H_θy M
         let mut t = Mat::<f64>::zeros(nr, nr);
-        matmul(t.as_mut(), Accum::Replace, hty.as_ref(), self.mm.as_ref(), 1.0, Par::Seq);
+        matmul(
+            t.as_mut(),
+            Accum::Replace,
+            hty.as_ref(),
+            self.mm.as_ref(),
+            1.0,
+            Par::Seq,
+        );
         matmul(
             self.zhz.as_mut(),
             Accum::Add,
@@ -311,12 +318,26 @@ impl Reduced {
         // q = R⁻¹ Zᵀ (r₁ − H̃ [p_y; 0]),  Zᵀ g = g_θ − Mᵀ g_y
         let gy = Mat::<f64>::from_fn(m, 1, |k, _| r1[self.dep[k]] - hx[self.dep[k]]);
         let mut q = Mat::<f64>::from_fn(nr, 1, |k, _| r1[self.ind[k]] - hx[self.ind[k]]);
-        matmul(q.as_mut(), Accum::Add, self.mm.transpose(), gy.as_ref(), -1.0, Par::Seq);
+        matmul(
+            q.as_mut(),
+            Accum::Add,
+            self.mm.transpose(),
+            gy.as_ref(),
+            -1.0,
+            Par::Seq,
+        );
         let mut qv: Vec<f64> = (0..nr).map(|k| q[(k, 0)]).collect();
         ldl.solve(&mut qv);
         // x = [p_y − M q; q]
         let qm = Mat::<f64>::from_fn(nr, 1, |k, _| qv[k]);
-        matmul(py.as_mut(), Accum::Add, self.mm.as_ref(), qm.as_ref(), -1.0, Par::Seq);
+        matmul(
+            py.as_mut(),
+            Accum::Add,
+            self.mm.as_ref(),
+            qm.as_ref(),
+            -1.0,
+            Par::Seq,
+        );
         for (k, &v) in self.dep.iter().enumerate() {
             x[v] = py[(k, 0)];
         }
@@ -366,7 +387,11 @@ mod tests {
         dep: &[usize],
         jy_scale: f64,
         seed: u64,
-    ) -> ((Vec<usize>, Vec<usize>, Vec<f64>), (Vec<usize>, Vec<usize>, Vec<f64>), Vec<f64>) {
+    ) -> (
+        (Vec<usize>, Vec<usize>, Vec<f64>),
+        (Vec<usize>, Vec<usize>, Vec<f64>),
+        Vec<f64>,
+    ) {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let (mut hr, mut hc, mut hv) = (vec![], vec![], vec![]);
         for i in 0..nw {
