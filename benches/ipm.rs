@@ -109,10 +109,9 @@ fn bench_optimal_control(c: &mut Criterion) {
     group.finish();
 }
 
-/// The collocation KKT matrix at the start point (multipliers 0.3, Hessian shift 1e-2, as
-/// in an IPM iteration with δ_w > 0): dimension, lower triplets, values, node kinds.
-#[allow(clippy::type_complexity)]
-fn collocation_kkt() -> (usize, Vec<usize>, Vec<usize>, Vec<f64>, Vec<NodeKind>) {
+/// The case-study collocation NLP: data file's 200 Chebyshev nodes, [2, 32, 2] tanh MLP
+/// (seed 0), λ = 1e-4.
+fn vdp_collocation_nlp() -> CollocationNlp {
     let data = VdpData::load_default().expect("data/vdp_forced.json");
     let n = data.t_nodes.len();
     let nodes =
@@ -126,7 +125,14 @@ fn collocation_kkt() -> (usize, Vec<usize>, Vec<usize>, Vec<f64>, Vec<NodeKind>)
         lambda: 1e-4,
         ..Default::default()
     };
-    let nlp = CollocationNlp::new(nodes, &data.noisy_flat(), mlp, config).expect("nlp");
+    CollocationNlp::new(nodes, &data.noisy_flat(), mlp, config).expect("nlp")
+}
+
+/// The collocation KKT matrix at the start point (multipliers 0.3, Hessian shift 1e-2, as
+/// in an IPM iteration with δ_w > 0): dimension, lower triplets, values, node kinds.
+#[allow(clippy::type_complexity)]
+fn collocation_kkt() -> (usize, Vec<usize>, Vec<usize>, Vec<f64>, Vec<NodeKind>) {
+    let nlp = vdp_collocation_nlp();
     let (nw, m) = (nlp.num_vars(), nlp.num_cons());
     let mut x = vec![0.0; nw];
     nlp.initial_point(&mut x);
@@ -227,20 +233,7 @@ fn bench_kkt_factor_collocation(c: &mut Criterion) {
 }
 
 fn bench_collocation_iterations(c: &mut Criterion) {
-    let data = VdpData::load_default().expect("data/vdp_forced.json");
-    let n = data.t_nodes.len();
-    let nodes =
-        Nodes::new(Nodes0::Chebyshev, n, data.t_nodes[0], data.t_nodes[n - 1]).expect("nodes");
-    let mlp = Mlp::builder(&[2, 32, 2])
-        .hidden_activation(Activation::Tanh)
-        .seed(0)
-        .build()
-        .expect("mlp");
-    let config = CollocationConfig {
-        lambda: 1e-4,
-        ..Default::default()
-    };
-    let nlp = CollocationNlp::new(nodes, &data.noisy_flat(), mlp, config).expect("nlp");
+    let nlp = vdp_collocation_nlp();
     let mut group = c.benchmark_group("ipm_collocation_iterations");
     group.sample_size(10);
     let mut per_iter = Vec::new();

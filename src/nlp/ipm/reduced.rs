@@ -172,16 +172,8 @@ impl Reduced {
             return;
         }
         // M = J_y⁻¹ J_θ
-        let perm = PermRef::new_checked(&self.perm, &self.perm_inv, m);
-        let lu_ref = self.lu.as_ref();
-        lu_solve::solve_in_place(
-            lu_ref,
-            lu_ref,
-            perm,
-            self.mm.as_mut(),
-            Par::Seq,
-            MemStack::new(&mut self.buf),
-        );
+        let lu = (&self.lu, &self.perm[..], &self.perm_inv[..]);
+        lu_solve_in_place(lu, self.mm.as_mut(), &mut self.buf, false);
         // H_yy M (sparse), H_θy (dense, n_r × m) and H_θθ (dense, symmetric)
         let mut hyym = Mat::<f64>::zeros(m, nr);
         let mut hty = Mat::<f64>::zeros(nr, m);
@@ -299,16 +291,8 @@ impl Reduced {
         let r1 = b[..nw].to_vec();
         // p_y = J_y⁻¹ r₂
         let mut py = Mat::<f64>::from_fn(m, 1, |i, _| b[nw + i]);
-        let perm = PermRef::new_checked(&self.perm, &self.perm_inv, m);
-        let lu_ref = self.lu.as_ref();
-        lu_solve::solve_in_place(
-            lu_ref,
-            lu_ref,
-            perm,
-            py.as_mut(),
-            Par::Seq,
-            MemStack::new(&mut self.buf),
-        );
+        let lu = (&self.lu, &self.perm[..], &self.perm_inv[..]);
+        lu_solve_in_place(lu, py.as_mut(), &mut self.buf, false);
         let mut x = vec![0.0; nw];
         for (k, &v) in self.dep.iter().enumerate() {
             x[v] = py[(k, 0)];
@@ -347,18 +331,29 @@ impl Reduced {
         // λ = J_y⁻ᵀ (r₁ − H̃ x)_y
         hmul(&x, &mut hx);
         let mut lam = Mat::<f64>::from_fn(m, 1, |k, _| r1[self.dep[k]] - hx[self.dep[k]]);
-        lu_solve::solve_transpose_in_place(
-            lu_ref,
-            lu_ref,
-            perm,
-            lam.as_mut(),
-            Par::Seq,
-            MemStack::new(&mut self.buf),
-        );
+        let lu = (&self.lu, &self.perm[..], &self.perm_inv[..]);
+        lu_solve_in_place(lu, lam.as_mut(), &mut self.buf, true);
         b[..nw].copy_from_slice(&x);
         for i in 0..m {
             b[nw + i] = lam[(i, 0)];
         }
+    }
+}
+
+/// `X ← J_y⁻¹ X` (or `J_y⁻ᵀ X` if `transpose`) with the in-place LU of `J_y` and its row
+/// permutation (forward, inverse).
+fn lu_solve_in_place(
+    (lu, perm, perm_inv): (&Mat<f64>, &[usize], &[usize]),
+    x: faer::MatMut<'_, f64>,
+    buf: &mut MemBuffer,
+    transpose: bool,
+) {
+    let perm = PermRef::new_checked(perm, perm_inv, perm.len());
+    let (lu, stack) = (lu.as_ref(), MemStack::new(buf));
+    if transpose {
+        lu_solve::solve_transpose_in_place(lu, lu, perm, x, Par::Seq, stack);
+    } else {
+        lu_solve::solve_in_place(lu, lu, perm, x, Par::Seq, stack);
     }
 }
 
