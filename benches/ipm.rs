@@ -9,7 +9,13 @@
 //! Pol collocation NLP (200 Chebyshev nodes, [2, 32, 2] tanh MLP; n = 962) with each sparse
 //! method — faer's simplicial LDLᵀ (the path before the dense-Schur method), faer's supernodal
 //! LDLᵀ and the block-prefix + dense-Schur LDLᵀ (sequential) — and the ratio of CPU times
-//! per factorization printed (simplicial / each). Run with `cargo bench --bench ipm`.
+//! per factorization printed (simplicial / each).
+//!
+//! `ipm_collocation_iterations`: the first 15 IPM iterations on the same collocation NLP
+//! (seed 0, λ = 1e-4, one linear-solver thread), with the reduced-space KKT factorization
+//! (`Options::reduced_space`, the default) and without it (block-prefix + dense-Schur LDLᵀ of
+//! the full KKT matrix); CPU ms per iteration and their ratio are printed. Run with
+//! `cargo bench --bench ipm`.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use nodal::collocation::{CollocationConfig, CollocationNlp, NodeKind as Nodes0, Nodes, VdpData};
@@ -103,10 +109,9 @@ fn bench_optimal_control(c: &mut Criterion) {
     group.finish();
 }
 
-/// The collocation KKT matrix at the start point (multipliers 0.3, Hessian shift 1e-2, as
-/// in an IPM iteration with δ_w > 0): dimension, lower triplets, values, node kinds.
-#[allow(clippy::type_complexity)]
-fn collocation_kkt() -> (usize, Vec<usize>, Vec<usize>, Vec<f64>, Vec<NodeKind>) {
+/// The case-study collocation NLP: data file's 200 Chebyshev nodes, [2, 32, 2] tanh MLP
+/// (seed 0), λ = 1e-4.
+fn vdp_collocation_nlp() -> CollocationNlp {
     let data = VdpData::load_default().expect("data/vdp_forced.json");
     let n = data.t_nodes.len();
     let nodes =
@@ -120,7 +125,14 @@ fn collocation_kkt() -> (usize, Vec<usize>, Vec<usize>, Vec<f64>, Vec<NodeKind>)
         lambda: 1e-4,
         ..Default::default()
     };
-    let nlp = CollocationNlp::new(nodes, &data.noisy_flat(), mlp, config).expect("nlp");
+    CollocationNlp::new(nodes, &data.noisy_flat(), mlp, config).expect("nlp")
+}
+
+/// The collocation KKT matrix at the start point (multipliers 0.3, Hessian shift 1e-2, as
+/// in an IPM iteration with δ_w > 0): dimension, lower triplets, values, node kinds.
+#[allow(clippy::type_complexity)]
+fn collocation_kkt() -> (usize, Vec<usize>, Vec<usize>, Vec<f64>, Vec<NodeKind>) {
+    let nlp = vdp_collocation_nlp();
     let (nw, m) = (nlp.num_vars(), nlp.num_cons());
     let mut x = vec![0.0; nw];
     nlp.initial_point(&mut x);
@@ -220,5 +232,45 @@ fn bench_kkt_factor_collocation(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_optimal_control, bench_kkt_factor_collocation);
+fn bench_collocation_iterations(c: &mut Criterion) {
+    let nlp = vdp_collocation_nlp();
+    let mut group = c.benchmark_group("ipm_collocation_iterations");
+    group.sample_size(10);
+    let mut per_iter = Vec::new();
+    for reduced in [true, false] {
+        let solver = InteriorPoint::new(Options {
+            max_iter: 15,
+            reduced_space: reduced,
+            linear_solver_threads: 1,
+            ..Options::default()
+        });
+        let t0 = cpu_seconds();
+        let sol = solver.solve(&nlp);
+        let per = (cpu_seconds() - t0) / sol.iterations.max(1) as f64;
+        println!(
+            "ipm_collocation_iterations reduced_space = {reduced}: {} iterations, {} \
+             factorizations, {:.1} ms CPU per iteration",
+            sol.iterations,
+            sol.factorizations,
+            per * 1e3
+        );
+        per_iter.push(per);
+        group.bench_function(
+            BenchmarkId::from_parameter(if reduced { "reduced" } else { "full" }),
+            |b| b.iter(|| black_box(solver.solve(black_box(&nlp)))),
+        );
+    }
+    println!(
+        "ipm_collocation_iterations: full / reduced CPU time per iteration {:.2}",
+        per_iter[1] / per_iter[0]
+    );
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    bench_optimal_control,
+    bench_kkt_factor_collocation,
+    bench_collocation_iterations
+);
 criterion_main!(benches);

@@ -296,6 +296,12 @@ impl Nlp for CollocationNlp {
         self.nodes.len() * self.d
     }
 
+    /// The node states: their Jacobian block (the differentiation matrix with the initial
+    /// condition row, minus the field's state Jacobian at each node) is square.
+    fn dependent_variables(&self) -> Option<Vec<usize>> {
+        Some((0..self.nodes.len() * self.d).collect())
+    }
+
     fn bounds(&self, x_l: &mut [f64], x_u: &mut [f64], g_l: &mut [f64], g_u: &mut [f64]) {
         let ny = self.nodes.len() * self.d;
         let sb = self.config.state_bound.unwrap_or(f64::INFINITY);

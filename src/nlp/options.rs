@@ -107,6 +107,10 @@ pub struct Options {
     /// the solve runs in), 1 = sequential (default 0). Only trailing blocks of at least
     /// 256 rows are split; results agree with the sequential ones up to rounding.
     pub linear_solver_threads: usize,
+    /// Use the reduced-space (null-space) KKT factorization when the problem names
+    /// dependent variables ([`crate::nlp::Nlp::dependent_variables`]; default true). Its
+    /// kernels are sequential, so the iterates do not depend on the number of threads.
+    pub reduced_space: bool,
     /// Penalty ρ of the feasibility restoration problem (default 1000).
     pub resto_penalty_parameter: f64,
     /// Damping κ_d of one-sided bounded variables in the barrier (default 1e-5).
@@ -146,6 +150,7 @@ impl Default for Options {
             dense_max_dim: 400,
             sparse_method: SparseMethod::Auto,
             linear_solver_threads: 0,
+            reduced_space: true,
             resto_penalty_parameter: 1000.0,
             kappa_d: 1e-5,
         }

@@ -46,4 +46,15 @@ pub trait Nlp {
     fn hessian_values(&self, x: &[f64], obj_factor: f64, lambda: &[f64], vals: &mut [f64]) {
         let _ = (x, obj_factor, lambda, vals);
     }
+    /// Optional hint: `m` distinct *dependent* variables whose Jacobian columns form a square
+    /// block `J_y` that is usually nonsingular (e.g. the states of a discretized ODE, with the
+    /// remaining variables its parameters). Only used for problems with equality constraints
+    /// only and when [`crate::nlp::Options::reduced_space`] is set: the solver then factorizes
+    /// the KKT matrix in the null space of `J` (one LU of `J_y` per iteration, inertia from the
+    /// `(n − m)`-row reduced Hessian), falling back to the full factorization when `J_y` is
+    /// singular or a regularization `δ_c > 0` is needed. A hint of the wrong length, with
+    /// repeated or out-of-range indices is ignored. Default `None`.
+    fn dependent_variables(&self) -> Option<Vec<usize>> {
+        None
+    }
 }

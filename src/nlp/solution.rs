@@ -143,6 +143,10 @@ pub struct Solution {
     /// The factorization actually used for the KKT systems ([`LinearSolver::Dense`] or
     /// [`LinearSolver::Sparse`]; `Auto` resolved, and `Dense` if the sparse analysis failed).
     pub linear_solver: LinearSolver,
+    /// Numeric factorizations of the KKT matrix in the main phase (inertia-correction
+    /// retries and the multiplier estimate included; restoration phase not counted). The
+    /// per-iteration cost of a large solve is roughly this times one factorization.
+    pub factorizations: usize,
 }
 
 impl Solution {
@@ -160,6 +164,7 @@ impl Solution {
             mu: f64::NAN,
             status: Status::InvalidProblem(reason),
             linear_solver: LinearSolver::Dense,
+            factorizations: 0,
         }
     }
 }

@@ -111,6 +111,11 @@ impl Nlp for JointNlp<'_> {
         self.g_off[self.batches.len()]
     }
 
+    /// All batches' node states (one square Jacobian block per batch).
+    fn dependent_variables(&self) -> Option<Vec<usize>> {
+        Some((0..self.ny()).collect())
+    }
+
     fn bounds(&self, x_l: &mut [f64], x_u: &mut [f64], g_l: &mut [f64], g_u: &mut [f64]) {
         for (k, b) in self.batches.iter().enumerate() {
             let n = b.num_vars();

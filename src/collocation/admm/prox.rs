@@ -52,6 +52,10 @@ impl Nlp for Proximal<'_> {
         self.nlp.num_cons()
     }
 
+    fn dependent_variables(&self) -> Option<Vec<usize>> {
+        self.nlp.dependent_variables()
+    }
+
     fn bounds(&self, x_l: &mut [f64], x_u: &mut [f64], g_l: &mut [f64], g_u: &mut [f64]) {
         self.nlp.bounds(x_l, x_u, g_l, g_u)
     }

@@ -22,6 +22,8 @@ pub struct CaseStudy {
     pub status: String,
     /// IPM iterations.
     pub iterations: usize,
+    /// KKT factorizations of the solve (see [`crate::nlp::Solution::factorizations`]).
+    pub factorizations: usize,
     /// Wall-clock seconds of the IPM solve.
     pub wall_secs: f64,
     /// CPU seconds (all threads) of the IPM solve.
@@ -32,6 +34,10 @@ pub struct CaseStudy {
     pub train_mse: f64,
     /// MSE of the learned ODE simulated over the training nodes from the true y(t₀).
     pub sim_train_mse: f64,
+    /// MSE of the learned ODE simulated over the training nodes from the solution's own first
+    /// node state, against the *noisy* observations: uses training data only, so it may
+    /// select among runs (see [`select_by_fit`]).
+    pub sim_obs_mse: f64,
     /// MSE of the learned ODE on the test stretch, simulated from the true state at the last
     /// training node (`∞` if the simulation fails).
     pub test_mse: f64,
@@ -84,6 +90,7 @@ pub fn case_study(
         lambda: config.lambda,
         status: format!("{:?}", sol.status),
         iterations: sol.iterations,
+        factorizations: sol.factorizations,
         wall_secs,
         cpu_secs,
         objective: sol.objective,
@@ -95,6 +102,13 @@ pub fn case_study(
             &data.t_nodes,
             &data.y_true,
         ),
+        sim_obs_mse: sim_mse(
+            &field,
+            data.t_nodes[0],
+            node_states[0],
+            &data.t_nodes,
+            &data.y_noisy,
+        ),
         test_mse: if test_prediction.is_empty() {
             f64::INFINITY
         } else {
@@ -105,4 +119,16 @@ pub fn case_study(
         node_states,
         test_prediction,
     })
+}
+
+/// Model selection without test data: the run whose learned ODE, simulated over the training
+/// interval from its own first node state, best fits the noisy observations (smallest
+/// [`CaseStudy::sim_obs_mse`]; ties and NaN resolved towards the earlier run). `None` for no
+/// runs.
+pub fn select_by_fit(runs: &[CaseStudy]) -> Option<&CaseStudy> {
+    runs.iter()
+        .fold(None, |best: Option<&CaseStudy>, r| match best {
+            Some(b) if r.sim_obs_mse.is_nan() || r.sim_obs_mse >= b.sim_obs_mse => Some(b),
+            _ => Some(r),
+        })
 }

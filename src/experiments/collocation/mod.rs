@@ -25,7 +25,7 @@ pub mod sequential;
 mod tables;
 
 pub use admm::{admm_study, AdmmSetup, AdmmStudy, AdmmTiming, Window};
-pub use case_study::{case_study, CaseStudy};
+pub use case_study::{case_study, select_by_fit, CaseStudy};
 pub use sequential::{sequential, Sequential, SequentialConfig};
 
 use crate::collocation::{
@@ -75,6 +75,10 @@ pub struct Config {
     pub time_input: bool,
     /// Weight decay λ of the case study and the sequential baseline (default 1e-4).
     pub lambda: f64,
+    /// Network seeds solved in the case study, `seed..seed + case_seeds` (default 5, at least
+    /// 1); the run kept is chosen without test data by [`select_by_fit`], and the sequential
+    /// baseline starts from the same seed.
+    pub case_seeds: u64,
     /// Interior-point options of the case study (default IPOPT's).
     pub ipm: Options,
     /// `None` (default): the case-study data file. `Some(n)`: data generated from the system
@@ -93,6 +97,7 @@ impl Default for Config {
             seed: 0,
             time_input: false,
             lambda: 1e-4,
+            case_seeds: 5,
             ipm: Options::default(),
             case_nodes: None,
             sequential: SequentialConfig::default(),
@@ -116,6 +121,7 @@ impl Config {
         admm.admm.unpenalized_start = false;
         Config {
             case_nodes: Some(30),
+            case_seeds: 1,
             sequential: SequentialConfig {
                 adam_iters: 40,
                 lbfgs_iters: 10,
@@ -137,7 +143,9 @@ pub struct Outcome {
     pub data_source: String,
     /// The case-study data.
     pub data: VdpData,
-    /// Collocation run.
+    /// Collocation runs, one per seed.
+    pub case_runs: Vec<CaseStudy>,
+    /// The run kept by [`select_by_fit`].
     pub case: CaseStudy,
     /// Sequential baseline.
     pub sequential: Sequential,
@@ -173,16 +181,15 @@ pub fn run(config: &Config) -> Result<Outcome, ExperimentError> {
         lambda: config.lambda,
         ..Default::default()
     };
-    let case = case_study(
-        &data,
-        config.seed,
-        config.time_input,
-        &nlp_config,
-        &config.ipm,
-    )?;
+    let solve = |seed| case_study(&data, seed, config.time_input, &nlp_config, &config.ipm);
+    let mut case_runs = vec![solve(config.seed)?];
+    for seed in config.seed + 1..config.seed + config.case_seeds {
+        case_runs.push(solve(seed)?);
+    }
+    let case = select_by_fit(&case_runs).unwrap_or(&case_runs[0]).clone();
     let sequential = sequential(
         &data,
-        config.seed,
+        case.seed,
         config.time_input,
         config.lambda,
         &config.sequential,
@@ -193,6 +200,7 @@ pub fn run(config: &Config) -> Result<Outcome, ExperimentError> {
         config: config.clone(),
         data_source,
         data,
+        case_runs,
         case,
         sequential,
         admm,

@@ -124,7 +124,16 @@ impl<'a> Engine<'a> {
         };
         let bounded: Vec<bool> = (0..n).map(|i| hl[i] || hu[i]).collect();
         let method = sparse.then_some(opt.sparse_method);
-        let mut kkt = Kkt::new(n, m, (&hr, &hc), p.jac_pattern(), &bounded, method)?;
+        let dependent = p.dependent().filter(|_| opt.reduced_space);
+        let mut kkt = Kkt::new(
+            n,
+            m,
+            (&hr, &hc),
+            p.jac_pattern(),
+            &bounded,
+            method,
+            dependent,
+        )?;
         kkt.set_threads(opt.linear_solver_threads);
         let lbfgs = if exact {
             None
@@ -401,7 +410,11 @@ impl<'a> Engine<'a> {
         // factorization is backward stable and needs no such check
         let (dw, dy) = loop {
             match self.solve_checked(&rhs_w, &ev.c) {
-                Some((dw, dy, res)) if res <= SOLVE_TOL || !self.kkt.is_sparse() => break (dw, dy),
+                Some((dw, dy, res))
+                    if res <= SOLVE_TOL || !(self.kkt.is_sparse() || self.kkt.is_reduced()) =>
+                {
+                    break (dw, dy)
+                }
                 _ => dw_reg = self.kkt.factor_stronger()?,
             }
         };

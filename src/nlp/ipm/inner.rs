@@ -47,6 +47,11 @@ pub(crate) trait Inner {
     fn obj_scale(&self) -> f64 {
         1.0
     }
+    /// `m` dependent variables for the reduced-space KKT factorization (see
+    /// [`Nlp::dependent_variables`]), `None` if there is no such split.
+    fn dependent(&self) -> Option<&[usize]> {
+        None
+    }
 }
 
 /// A user problem with slacks, scaling and relaxed bounds.
@@ -74,6 +79,8 @@ pub(crate) struct Scaled<'a> {
     has_hess: bool,
     gbuf: RefCell<Vec<f64>>,
     lbuf: RefCell<Vec<f64>>,
+    /// The user's dependent variables, kept only if the problem has no slacks.
+    dependent: Option<Vec<usize>>,
 }
 
 impl<'a> Scaled<'a> {
@@ -154,7 +161,6 @@ impl<'a> Scaled<'a> {
             m,
             obj_scale,
             con_scale,
-            slack,
             rhs,
             lower,
             upper,
@@ -170,6 +176,10 @@ impl<'a> Scaled<'a> {
             has_hess: hess.is_some(),
             gbuf: RefCell::new(vec![0.0; m]),
             lbuf: RefCell::new(vec![0.0; m]),
+            dependent: nlp
+                .dependent_variables()
+                .filter(|_| slack.iter().all(Option::is_none)),
+            slack,
         }
     }
 
@@ -239,6 +249,9 @@ impl Inner for Scaled<'_> {
         for x in &mut v[self.nj_user..] {
             *x = -1.0;
         }
+    }
+    fn dependent(&self) -> Option<&[usize]> {
+        self.dependent.as_deref()
     }
     fn hess_pattern(&self) -> Option<(&[usize], &[usize])> {
         if self.has_hess {

@@ -7,8 +7,11 @@
 //!
 //! assembled in lower-triangle coordinate form, factorized densely (Bunch–Kaufman) or sparsely
 //! (faer LDLᵀ), with IPOPT's inertia correction (Wächter & Biegler 2006, Algorithm IC) and
-//! iterative refinement of the solves.
+//! iterative refinement of the solves. When the problem names dependent variables with a
+//! square Jacobian block, the reduced-space factorization of `reduced.rs` is tried first
+//! (δ_c = 0 only; the full factorization is the fallback).
 
+use super::reduced::{Reduced, Triplets};
 use crate::nlp::linalg::{DenseLdl, Inertia, NodeKind, SparseLdl, SparseMethod};
 
 /// Pivots below this times max|K| count as zero eigenvalues.
@@ -45,6 +48,15 @@ pub(crate) struct Kkt {
     pub regularized_c: bool,
     /// (δ_w, δ_c) of the current factorization.
     current: (f64, f64),
+    /// Numeric factorizations so far (inertia-correction retries included).
+    pub factorizations: usize,
+    /// Reduced-space factorization, if the problem has a dependent/independent split.
+    reduced: Option<Reduced>,
+    /// True if the current factorization is the reduced one.
+    use_reduced: bool,
+    /// True after a reduced solve came back inaccurate: full factorizations until the next
+    /// [`Kkt::set_values`].
+    force_full: bool,
 }
 
 impl Kkt {
@@ -58,6 +70,7 @@ impl Kkt {
         (jr, jc): (&[usize], &[usize]),
         bounded: &[bool],
         sparse: Option<SparseMethod>,
+        dependent: Option<&[usize]>,
     ) -> Result<Self, String> {
         let (nh, nj) = (hr.len(), jr.len());
         let mut rows = Vec::with_capacity(nh + nw + nj + m);
@@ -109,6 +122,10 @@ impl Kkt {
             delta_w_last: 0.0,
             regularized_c: false,
             current: (0.0, 0.0),
+            factorizations: 0,
+            reduced: dependent.and_then(|d| Reduced::new(nw, m, d)),
+            use_reduced: false,
+            force_full: false,
         })
     }
 
@@ -135,16 +152,45 @@ impl Kkt {
         self.base_diag.copy_from_slice(diag);
         let o = self.nh + self.nw;
         self.vals[o..o + self.nj].copy_from_slice(jac);
+        if let Some(r) = &mut self.reduced {
+            r.invalidate();
+        }
+        self.force_full = false;
+    }
+
+    /// True if the last factorization was the reduced-space one.
+    pub fn is_reduced(&self) -> bool {
+        self.use_reduced
     }
 
     fn factor(&mut self, dw: f64, dc: f64) -> Inertia {
         self.current = (dw, dc);
+        self.factorizations += 1;
         let (nh, nw, nj) = (self.nh, self.nw, self.nj);
         for i in 0..nw {
             self.vals[nh + i] = self.base_diag[i] + dw;
         }
         for v in &mut self.vals[nh + nw + nj..] {
             *v = -dc;
+        }
+        self.use_reduced = false;
+        let try_reduced = dc == 0.0 && !self.force_full;
+        if let (Some(r), true) = (&mut self.reduced, try_reduced) {
+            let o = nh + nw;
+            let h = Triplets {
+                rows: &self.rows[..nh],
+                cols: &self.cols[..nh],
+                vals: &self.vals[..nh],
+            };
+            let j = Triplets {
+                rows: &self.rows[o..o + nj],
+                cols: &self.cols[o..o + nj],
+                vals: &self.vals[o..o + nj],
+            };
+            if let Some(inertia) = r.factor(h, &self.base_diag, j, dw, ZERO_TOL) {
+                self.use_reduced = true;
+                return inertia;
+            }
         }
         let dim = self.dim();
         match &mut self.backend {
@@ -231,6 +277,14 @@ impl Kkt {
     /// δ_w, or `None` beyond δ_w^max.
     pub fn factor_stronger(&mut self) -> Option<f64> {
         let (dw0, dc) = self.current;
+        if self.use_reduced {
+            // an inaccurate reduced solve (ill-conditioned J_y): same δ_w, full factorization
+            self.force_full = true;
+            let i = self.factor(dw0, dc);
+            if self.correct(i) {
+                return Some(dw0);
+            }
+        }
         let mut dw = (KW_PLUS_BAR * dw0).max(DW0);
         loop {
             if dw > DW_MAX {
@@ -253,6 +307,15 @@ impl Kkt {
     }
 
     fn raw_solve(&mut self, b: &mut [f64]) {
+        if self.use_reduced {
+            if let Some(r) = &mut self.reduced {
+                let nhw = self.nh + self.nw;
+                let (rows, cols, vals) = (&self.rows[..nhw], &self.cols[..nhw], &self.vals[..nhw]);
+                let hmul = |x: &[f64], y: &mut [f64]| sym_multiply(rows, cols, vals, x, y);
+                r.solve(b, &hmul);
+                return;
+            }
+        }
         match &mut self.backend {
             Backend::Dense(Some(f), _) => f.solve(b),
             Backend::Dense(None, _) => b.iter_mut().for_each(|v| *v = f64::NAN),
@@ -261,14 +324,7 @@ impl Kkt {
     }
 
     fn multiply(&self, x: &[f64], y: &mut [f64]) {
-        y.iter_mut().for_each(|v| *v = 0.0);
-        for k in 0..self.vals.len() {
-            let (i, j, v) = (self.rows[k], self.cols[k], self.vals[k]);
-            y[i] += v * x[j];
-            if i != j {
-                y[j] += v * x[i];
-            }
-        }
+        sym_multiply(&self.rows, &self.cols, &self.vals, x, y);
     }
 
     /// Solves `K x = b` in place with up to 3 steps of iterative refinement; returns the final
@@ -298,6 +354,17 @@ impl Kkt {
                 b[k] += r[k];
             }
             step += 1;
+        }
+    }
+}
+
+/// `y = A x` for the symmetric `A` given by its lower-triangle triplets (duplicates summed).
+fn sym_multiply(rows: &[usize], cols: &[usize], vals: &[f64], x: &[f64], y: &mut [f64]) {
+    y.iter_mut().for_each(|v| *v = 0.0);
+    for ((&i, &j), &v) in rows.iter().zip(cols).zip(vals) {
+        y[i] += v * x[j];
+        if i != j {
+            y[j] += v * x[i];
         }
     }
 }

@@ -14,6 +14,7 @@ mod inner;
 mod kkt;
 mod line_search;
 mod mu;
+mod reduced;
 mod restoration;
 mod step;
 mod validate;
@@ -178,6 +179,7 @@ impl InteriorPoint {
         sol.iterations = iter;
         sol.mu = eng.mu;
         sol.dual_inf = dual_inf(nlp, &scaled, &sol);
+        sol.factorizations = eng.kkt.factorizations;
         sol.linear_solver = if eng.kkt.is_sparse() {
             LinearSolver::Sparse
         } else {
@@ -210,6 +212,7 @@ impl InteriorPoint {
             mu: f64::NAN,
             status,
             linear_solver: LinearSolver::Dense,
+            factorizations: 0,
         }
     }
 }
