@@ -183,7 +183,7 @@ fn regularized_run_needs_fewer_evaluations() {
             "--set",
             "regularization.kind=local-unbiased",
             "--set",
-            "regularization.weight=REG_WEIGHT",
+            "regularization.weight=0.1",
         ],
     );
     column(&header, "regularizer");

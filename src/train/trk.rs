@@ -320,6 +320,7 @@ where
 ///
 /// # Errors
 /// [`TrainError::InvalidOption`] if `S < S0`.
+#[allow(clippy::needless_range_loop)]
 pub fn pad_stages<const S0: usize, const S: usize>(
     tab: &Tableau<S0>,
 ) -> Result<Tableau<S>, TrainError> {

@@ -18,15 +18,16 @@ const FIT_POINTS: usize = 400;
 /// (regularized runs), `stability_penalty` and `sum_b_residual` (trainable tableau).
 pub fn history_csv(dir: &Path, rows: &[HistoryRow]) -> Result<(), TrainCmdError> {
     type Extra = fn(&HistoryRow) -> Option<f64>;
-    let extras: Vec<(&str, Extra)> = [
-        ("regularizer", (|r: &HistoryRow| r.regularizer) as Extra),
+    let all: [(&str, Extra); 4] = [
+        ("regularizer", |r| r.regularizer),
         ("reg_weight", |r| r.reg_weight),
         ("stability_penalty", |r| r.stability),
         ("sum_b_residual", |r| r.sum_b_residual),
-    ]
-    .into_iter()
-    .filter(|(_, get)| rows.iter().any(|r| get(r).is_some()))
-    .collect();
+    ];
+    let extras: Vec<(&str, Extra)> = all
+        .into_iter()
+        .filter(|(_, get)| rows.iter().any(|r| get(r).is_some()))
+        .collect();
     let mut header = vec![
         "iteration",
         "optimizer",

@@ -46,9 +46,11 @@ pub fn build(
                 if s0 > S {
                     Err(stages_err(s0))
                 } else {
-                    pad_stages::<_, S>(&tab)
+                    pad_stages(&tab)
                         .map_err(TrainCmdError::from)
-                        .and_then(|init| build_for::<S, D>(&init, t, cfg, train, val, h))
+                        .and_then(|init: Tableau<S>| {
+                            build_for::<S, D>(&init, t, cfg, train, val, h)
+                        })
                 }
             })
             .ok_or_else(|| TrainCmdError::Setting(format!(
