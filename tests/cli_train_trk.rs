@@ -171,6 +171,9 @@ fn final_nfe(dir: &Path, name: &str, extra: &[&str]) -> (usize, Vec<String>) {
     (last[nfe].parse().unwrap(), header)
 }
 
+/// Measured with this configuration (seed 0, 60 Adam iterations, dopri5 at rtol 1e-6): final
+/// forward NFE 354 without and 342 with `local-unbiased`, weight 0.1 (ratio 0.966; training
+/// MSE 0.546 → 0.562); weight 1 gives 222 (0.63) at MSE 1.02, weight 10 gives 138 at MSE 1.88.
 #[test]
 fn regularized_run_needs_fewer_evaluations() {
     let dir = tmp("reg");
