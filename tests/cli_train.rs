@@ -1,6 +1,7 @@
 //! `nodal train` and `nodal predict` end to end: a fit on noisy CSV data with a forecast-error
-//! bound, bit-identical resume after a kill and after Ctrl-C, and the error messages for bad
-//! input.
+//! bound, bit-identical resume after a kill and after Ctrl-C (also with a trainable tableau
+//! and with a regularizer), and the error messages for bad input. The trainable-tableau and
+//! regularization runs themselves are in `cli_train_trk.rs`.
 
 use nodal::model::{Model, Scaling, SolverSpec, SteppingSpec};
 use nodal::nn::Mlp;
@@ -158,7 +159,7 @@ const RESUME_ARGS: &[&str] = &[
     "--set",
     "data.points=20",
     "--set",
-    "optimizer.adam_iters=1500",
+    "optimizer.adam_iters=300",
     "--set",
     "optimizer.batch_size=1",
     "--set",
@@ -169,11 +170,27 @@ const RESUME_ARGS: &[&str] = &[
     "output.plots=false",
 ];
 
-/// Start a run, wait for its first checkpoint, stop it with `signal` (None: SIGKILL), then
-/// resume; returns the final parameters and the iteration the checkpoint held.
-fn interrupted_run(dir: &Path, signal: Option<&str>) -> (Vec<u64>, String) {
+/// Network parameters and (trained) tableau coefficients of a model file, as bit patterns.
+fn model_bits(path: &Path) -> Vec<u64> {
+    let m = Model::load(path).unwrap();
+    let mut bits = param_bits(path);
+    if let Some(c) = &m.solver.tableau {
+        bits.extend(
+            c.a.iter()
+                .flatten()
+                .chain(&c.b)
+                .chain(&c.c)
+                .map(|x| x.to_bits()),
+        );
+    }
+    bits
+}
+
+/// Start a run with `args`, wait for its first checkpoint, stop it with `signal` (None:
+/// SIGKILL), then resume; returns the final parameters and the iteration the checkpoint held.
+fn interrupted_run(dir: &Path, signal: Option<&str>, run_args: &[&str]) -> (Vec<u64>, String) {
     let mut args = vec!["train", "--out", s(dir)];
-    args.extend_from_slice(RESUME_ARGS);
+    args.extend_from_slice(run_args);
     let mut child = Command::new(env!("CARGO_BIN_EXE_nodal"))
         .args(&args)
         .stdout(Stdio::null())
@@ -207,32 +224,61 @@ fn interrupted_run(dir: &Path, signal: Option<&str>) -> (Vec<u64>, String) {
     let phase = v["phase"].as_str().unwrap().to_string();
     let iter = v["adam"]["iter"].as_u64().unwrap();
     assert!(
-        phase == "adam" && iter < 1500,
+        phase == "adam" && iter < 300,
         "the run finished before it was stopped ({phase}, {iter})"
     );
     let (code, stdout, stderr) = nodal(&["train", "--resume", s(dir)]);
     assert_eq!(code, 0, "{stdout}\n{stderr}");
     assert!(stdout.contains("resuming from"), "{stdout}");
     (
-        param_bits(&dir.join("model.json")),
+        model_bits(&dir.join("model.json")),
         format!("{phase} {iter}"),
     )
+}
+
+/// A full run with `args`, then the same run killed at its first checkpoint and resumed:
+/// both must end with bit-identical parameters.
+fn check_resume(dir: &Path, args: &[&str], ctrl_c: bool) {
+    let full = dir.join("full");
+    let mut a = vec!["train", "--out", s(&full)];
+    a.extend_from_slice(args);
+    let (code, stdout, stderr) = nodal(&a);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let reference = model_bits(&full.join("model.json"));
+    let (killed, at) = interrupted_run(&dir.join("killed"), None, args);
+    assert_eq!(killed, reference, "resume after SIGKILL at {at} differs");
+    if ctrl_c {
+        let (ctrl_c, at) = interrupted_run(&dir.join("ctrlc"), Some("-INT"), args);
+        assert_eq!(ctrl_c, reference, "resume after Ctrl-C at {at} differs");
+    }
 }
 
 #[test]
 fn resume_after_kill_or_ctrl_c_is_bit_identical() {
     let dir = tmp("resume");
-    let full = dir.join("full");
-    let mut args = vec!["train", "--out", s(&full)];
-    args.extend_from_slice(RESUME_ARGS);
-    let (code, stdout, stderr) = nodal(&args);
-    assert_eq!(code, 0, "{stdout}\n{stderr}");
-    let reference = param_bits(&full.join("model.json"));
-
-    let (killed, at) = interrupted_run(&dir.join("killed"), None);
-    assert_eq!(killed, reference, "resume after SIGKILL at {at} differs");
-    let (ctrl_c, at) = interrupted_run(&dir.join("ctrlc"), Some("-INT"));
-    assert_eq!(ctrl_c, reference, "resume after Ctrl-C at {at} differs");
+    check_resume(&dir.join("plain"), RESUME_ARGS, true);
+    // A trainable 5-stage tableau (projected after every step) ...
+    let mut trk = RESUME_ARGS.to_vec();
+    trk.extend_from_slice(&[
+        "--set",
+        "solver.h=0.1",
+        "--set",
+        "solver.trainable={stages = 5, init = \"rk4\", stability_weight = 0.1}",
+    ]);
+    check_resume(&dir.join("trk"), &trk, false);
+    // ... and a local regularizer with seeded sampling and a decaying weight.
+    let mut reg = RESUME_ARGS.to_vec();
+    reg.extend_from_slice(&[
+        "--set",
+        "regularization.kind=local-unbiased",
+        "--set",
+        "regularization.w0=0.5",
+        "--set",
+        "regularization.w1=0.1",
+        "--set",
+        "regularization.seed=3",
+    ]);
+    check_resume(&dir.join("reg"), &reg, false);
     std::fs::remove_dir_all(&dir).ok();
 }
 
@@ -324,6 +370,7 @@ fn model_file(dir: &Path) -> PathBuf {
         solver: SolverSpec {
             method: "rk4".into(),
             stepping: SteppingSpec::Fixed { h: 0.1 },
+            tableau: None,
         },
         scaling: Scaling::identity(2),
         training: None,

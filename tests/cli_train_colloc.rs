@@ -196,6 +196,25 @@ fn bad_collocation_settings_are_explained() {
     assert!(e.contains("collocation.lambda = -1"), "{e}");
     let e = train_err("kind", &["--set", "trainer.kind=ipm"]);
     assert!(e.contains("unknown variant `ipm`"), "{e}");
+    // Options of the gradient trainer that collocation cannot honour.
+    let e = train_err(
+        "trainable",
+        &[
+            "--set",
+            "solver.h=0.1",
+            "--set",
+            "solver.trainable={stages = 4}",
+        ],
+    );
+    assert!(
+        e.contains("solver.trainable is not supported") && e.contains("\"gradient\""),
+        "{e}"
+    );
+    let e = train_err(
+        "regularized",
+        &["--set", "regularization.kind=local-unbiased"],
+    );
+    assert!(e.contains("regularization is not supported"), "{e}");
     let e = train_err("key", &["--set", "collocation.node=30"]);
     assert!(e.contains("did you mean `nodes`?"), "{e}");
     // Nodes far denser than a narrow smoother window: a node with no data nearby.

@@ -102,6 +102,59 @@ macro_rules! with_preset {
     }};
 }
 
+/// `with_stages!(s, S => body)`: evaluate `body` with `const S: usize = s` for `s` in
+/// [`MIN_STAGES`](crate::model::MIN_STAGES)`..=`[`MAX_STAGES`](crate::model::MAX_STAGES)
+/// (2..=10); `None` for other `s`. Dispatches the stage count of a trainable tableau.
+///
+/// ```
+/// assert_eq!(nodal::with_stages!(7, S => nodal::trainable::TrainableTableau::<S>::N_PARAMS), Some(28));
+/// assert_eq!(nodal::with_stages!(11, S => S), None);
+/// ```
+#[macro_export]
+macro_rules! with_stages {
+    ($s:expr, $S:ident => $body:expr) => {{
+        match $s {
+            2 => {
+                const $S: usize = 2;
+                Some($body)
+            }
+            3 => {
+                const $S: usize = 3;
+                Some($body)
+            }
+            4 => {
+                const $S: usize = 4;
+                Some($body)
+            }
+            5 => {
+                const $S: usize = 5;
+                Some($body)
+            }
+            6 => {
+                const $S: usize = 6;
+                Some($body)
+            }
+            7 => {
+                const $S: usize = 7;
+                Some($body)
+            }
+            8 => {
+                const $S: usize = 8;
+                Some($body)
+            }
+            9 => {
+                const $S: usize = 9;
+                Some($body)
+            }
+            10 => {
+                const $S: usize = 10;
+                Some($body)
+            }
+            _ => None,
+        }
+    }};
+}
+
 #[cfg(test)]
 mod tests {
     use crate::model::METHODS;

@@ -118,6 +118,13 @@ pub enum ModelError {
         /// State names, comma-separated.
         names: String,
     },
+    /// A trained tableau (`solver.method = "trainable"`) that cannot be used: missing,
+    /// stages out of range, or coefficients that are not an explicit, consistent tableau.
+    #[error("trained tableau: {message}")]
+    BadTableau {
+        /// What is wrong, with the numbers.
+        message: String,
+    },
     /// The prediction's solve failed (including save times before `t0` or unsorted).
     #[error("prediction failed: {0}")]
     Solve(#[from] SolveError),

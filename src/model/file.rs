@@ -1,11 +1,12 @@
 //! [`Model`]: load, save and predict.
 
 use super::error::ModelError;
-use super::spec::{Scaling, SolverSpec};
+use super::spec::{Coefficients, Scaling, SolverSpec};
 use super::MAX_DIM;
+use super::TRAINABLE;
 use crate::nn::{Activation, Mlp};
 use crate::report::write_atomic;
-use crate::{solve_at, State, Tableau};
+use crate::{solve_at, SolveError, State, Trajectory};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -27,6 +28,9 @@ pub struct TrainingSummary {
     pub data: String,
     /// Wall-clock training time in seconds.
     pub seconds: f64,
+    /// `|Σb − 1|` of a trained tableau after its last projection (absent for presets).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sum_b_residual: Option<f64>,
 }
 
 /// A trained neural ODE: `dz/dt = f_θ(t, z)` on scaled states, with its solver.
@@ -70,14 +74,6 @@ struct NetworkFile {
 
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct TableauFile {
-    a: Vec<Vec<f64>>,
-    b: Vec<f64>,
-    c: Vec<f64>,
-}
-
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 struct ModelFile {
     format: String,
     version: u64,
@@ -86,7 +82,7 @@ struct ModelFile {
     state_names: Vec<String>,
     network: NetworkFile,
     solver: SolverSpec,
-    tableau: TableauFile,
+    tableau: Coefficients,
     scaling: Scaling,
     training: Option<TrainingSummary>,
 }
@@ -96,14 +92,6 @@ struct Header {
     format: String,
     version: u64,
     nodal_version: Option<String>,
-}
-
-fn tableau_file<const S: usize>(tab: &Tableau<S>) -> TableauFile {
-    TableauFile {
-        a: tab.a.iter().map(|r| r.to_vec()).collect(),
-        b: tab.b.to_vec(),
-        c: tab.c.to_vec(),
-    }
 }
 
 impl Model {
@@ -157,11 +145,14 @@ impl Model {
         {
             return Err(crate::nn::NnError::NonFinite { index, value }.into());
         }
-        let tableau = crate::with_preset!(self.solver.method.as_str(), tab => tableau_file(&tab))
-            .ok_or_else(|| ModelError::UnknownMethod {
-            name: self.solver.method.clone(),
-            known: super::METHODS.join(", "),
-        })?;
+        let tableau = match &self.solver.tableau {
+            Some(coef) if self.solver.method == TRAINABLE => coef.clone(),
+            _ => crate::with_preset!(self.solver.method.as_str(), tab => Coefficients::of(&tab))
+                .ok_or_else(|| ModelError::UnknownMethod {
+                    name: self.solver.method.clone(),
+                    known: super::METHODS.join(", "),
+                })?,
+        };
         let file = ModelFile {
             format: FORMAT_TAG.into(),
             version: FORMAT_VERSION,
@@ -245,11 +236,15 @@ impl Model {
             n.time_input,
             n.params,
         )?;
+        let mut solver = f.solver;
+        if solver.method == TRAINABLE {
+            solver.tableau = Some(f.tableau);
+        }
         let m = Model {
             network,
             time_name: f.time_name,
             state_names: f.state_names,
-            solver: f.solver,
+            solver,
             scaling: f.scaling,
             training: f.training,
         };
@@ -290,10 +285,21 @@ impl Model {
         let run = crate::with_dim!(self.dim(), D => {
             let field = self.network.clone().into_field::<D>()?;
             let z0 = State::<D>::from_column_slice(&z0);
-            crate::with_preset!(self.solver.method.as_str(), tab => {
-                solve_at(&tab, &field, t0, z0, times, &stepping)
-                    .map(|tr| (tr.y.iter().map(|z| z.as_slice().to_vec()).collect::<Vec<_>>(), tr.stats.nfe))
-            })
+            let solve = |tr: Result<Trajectory<D>, SolveError>| {
+                tr.map(|tr| (tr.y.iter().map(|z| z.as_slice().to_vec()).collect::<Vec<_>>(), tr.stats.nfe))
+                    .map_err(ModelError::from)
+            };
+            match &self.solver.tableau {
+                Some(coef) if self.solver.method == TRAINABLE => {
+                    crate::with_stages!(coef.stages(), S => {
+                        coef.to_tableau::<S>()
+                            .and_then(|tab| solve(solve_at(&tab, &field, t0, z0, times, &stepping)))
+                    })
+                }
+                _ => crate::with_preset!(self.solver.method.as_str(), tab => {
+                    solve(solve_at(&tab, &field, t0, z0, times, &stepping))
+                }),
+            }
         });
         // `validate` guarantees the dimension and the method are supported.
         let (zs, nfe) = match run {
@@ -317,7 +323,7 @@ impl Model {
 mod tests {
     use super::*;
     use crate::model::SteppingSpec;
-    use crate::solve_at;
+    use crate::{solve_at, Tableau};
 
     fn model() -> Model {
         Model {
@@ -331,6 +337,7 @@ mod tests {
                     atol: 1e-10,
                     max_steps: 10_000,
                 },
+                tableau: None,
             },
             scaling: Scaling {
                 mean: vec![1.0, -2.0],

@@ -27,7 +27,10 @@
 //! ```
 //! The network models the scaled state `z = (y − mean) / scale`: `dz/dt = f_θ(t, z)` (time is
 //! not scaled). `tableau` records the preset's coefficients for readers of the file; loading
-//! uses `solver.method`. Floats round-trip bit for bit.
+//! uses `solver.method`. A model trained with a trainable tableau (`nodal train` with
+//! `[solver] trainable = {...}`) has `solver.method = "trainable"` ([`TRAINABLE`]), fixed
+//! stepping, and its learned coefficients in `tableau`, which loading then uses
+//! ([`SolverSpec::tableau`]). Floats round-trip bit for bit.
 
 mod dispatch;
 mod error;
@@ -36,7 +39,7 @@ mod spec;
 
 pub use error::ModelError;
 pub use file::{Model, Prediction, TrainingSummary, FORMAT_TAG, FORMAT_VERSION};
-pub use spec::{Scaling, SolverSpec, SteppingSpec};
+pub use spec::{Coefficients, Scaling, SolverSpec, SteppingSpec};
 
 /// Names of the Runge–Kutta presets a model may use (`solver.method`).
 pub const METHODS: &[&str] = &[
@@ -46,3 +49,13 @@ pub const METHODS: &[&str] = &[
 /// Largest state dimension a model file may have: the dimension is a const generic of the
 /// solvers, so it is dispatched over `1..=MAX_DIM` at run time (see [`crate::with_dim`]).
 pub const MAX_DIM: usize = 8;
+
+/// `solver.method` of a model whose tableau was trained (its coefficients are in the file).
+pub const TRAINABLE: &str = "trainable";
+
+/// Fewest stages of a trained tableau (see [`crate::with_stages`]).
+pub const MIN_STAGES: usize = 2;
+
+/// Most stages of a trained tableau: the stage count is a const generic, dispatched over
+/// `MIN_STAGES..=MAX_STAGES` at run time (see [`crate::with_stages`]).
+pub const MAX_STAGES: usize = 10;

@@ -1,9 +1,10 @@
 //! The solver of a model and the scaling of its data.
 
 use super::error::ModelError;
-use super::METHODS;
+use super::{MAX_STAGES, METHODS, MIN_STAGES, TRAINABLE};
 use crate::data::Dataset;
-use crate::{Adaptive, Stepping};
+use crate::tableau::Interpolant;
+use crate::{Adaptive, Stepping, Tableau};
 use serde::{Deserialize, Serialize};
 
 /// Fixed or adaptive stepping, as stored in a model file.
@@ -26,14 +27,96 @@ pub enum SteppingSpec {
     },
 }
 
-/// Which Runge–Kutta preset integrates the model, and how it steps.
+/// The coefficients `(A, b, c)` of an explicit tableau as stored in a model file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Coefficients {
+    /// `A`, row by row (`s × s`, strictly lower triangular).
+    pub a: Vec<Vec<f64>>,
+    /// Weights `b` (length `s`).
+    pub b: Vec<f64>,
+    /// Nodes `c` (length `s`).
+    pub c: Vec<f64>,
+}
+
+impl Coefficients {
+    /// The coefficients of `tab`.
+    pub fn of<const S: usize>(tab: &Tableau<S>) -> Self {
+        Self {
+            a: tab.a.iter().map(|r| r.to_vec()).collect(),
+            b: tab.b.to_vec(),
+            c: tab.c.to_vec(),
+        }
+    }
+
+    /// Number of stages `s` (the length of `b`).
+    pub fn stages(&self) -> usize {
+        self.b.len()
+    }
+
+    /// The explicit tableau (name `"trainable"`, order 1 declared, Hermite dense output).
+    ///
+    /// # Errors
+    /// [`ModelError::BadTableau`] if the shape is not `S × S`, `S`, `S`, or the tableau fails
+    /// [`Tableau::validate`] (implicit, non-finite, rows not summing to `c`).
+    pub fn to_tableau<const S: usize>(&self) -> Result<Tableau<S>, ModelError> {
+        let bad = |message: String| ModelError::BadTableau { message };
+        if self.b.len() != S || self.c.len() != S || self.a.len() != S {
+            return Err(bad(format!(
+                "shape: a has {} rows, b {} and c {} entries; expected {S}",
+                self.a.len(),
+                self.b.len(),
+                self.c.len()
+            )));
+        }
+        let mut a = [[0.0; S]; S];
+        for (i, (row, src)) in a.iter_mut().zip(&self.a).enumerate() {
+            if src.len() != S {
+                return Err(bad(format!(
+                    "row {i} of a has {} entries, expected {S}",
+                    src.len()
+                )));
+            }
+            row.copy_from_slice(src);
+        }
+        let mut b = [0.0; S];
+        b.copy_from_slice(&self.b);
+        let mut c = [0.0; S];
+        c.copy_from_slice(&self.c);
+        let tab = Tableau {
+            a,
+            b,
+            c,
+            b_hat: None,
+            b_hat2: None,
+            order: 1,
+            embedded_order: None,
+            fsal: false,
+            interpolant: Interpolant::Hermite,
+            name: TRAINABLE,
+        };
+        tab.validate().map_err(|e| bad(e.to_string()))?;
+        Ok(tab)
+    }
+
+    /// `|Σb − 1|`, the consistency residual.
+    pub fn sum_b_residual(&self) -> f64 {
+        (self.b.iter().sum::<f64>() - 1.0).abs()
+    }
+}
+
+/// Which Runge–Kutta method integrates the model, and how it steps.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SolverSpec {
-    /// A preset name from [`METHODS`].
+    /// A preset name from [`METHODS`], or [`TRAINABLE`] for a trained tableau.
     pub method: String,
     /// Fixed or adaptive stepping.
     pub stepping: SteppingSpec,
+    /// The trained coefficients when `method` is [`TRAINABLE`] (required then, with fixed
+    /// stepping); `None` for presets. Stored in the model file's `tableau` key.
+    #[serde(skip)]
+    pub tableau: Option<Coefficients>,
 }
 
 impl SolverSpec {
@@ -44,6 +127,9 @@ impl SolverSpec {
     /// that is not finite and positive, `max_steps` = 0, adaptive stepping with a method that
     /// has no embedded error estimate).
     pub fn validate(&self) -> Result<(), ModelError> {
+        if self.method == TRAINABLE {
+            return self.validate_trained();
+        }
         if !METHODS.contains(&self.method.as_str()) {
             return Err(ModelError::UnknownMethod {
                 name: self.method.clone(),
@@ -71,6 +157,37 @@ impl SolverSpec {
             }
             SteppingSpec::Fixed { .. } => Ok(()),
         }
+    }
+
+    /// A trained tableau: coefficients present, stages in range, a valid explicit tableau,
+    /// fixed stepping with `h > 0`.
+    fn validate_trained(&self) -> Result<(), ModelError> {
+        let coef = self
+            .tableau
+            .as_ref()
+            .ok_or_else(|| ModelError::BadTableau {
+                message: format!("solver.method is `{TRAINABLE}` but the model has no tableau"),
+            })?;
+        match self.stepping {
+            SteppingSpec::Fixed { h } if !(h.is_finite() && h > 0.0) => {
+                return Err(ModelError::BadSolver {
+                    what: "fixed step h (must be > 0)",
+                    value: h,
+                })
+            }
+            SteppingSpec::Fixed { .. } => {}
+            SteppingSpec::Adaptive { .. } => {
+                return Err(ModelError::NeedsFixedStep {
+                    method: TRAINABLE.into(),
+                })
+            }
+        }
+        let s = coef.stages();
+        crate::with_stages!(s, S => coef.to_tableau::<S>().map(|_| ())).unwrap_or_else(|| {
+            Err(ModelError::BadTableau {
+                message: format!("{s} stages; supported: {MIN_STAGES}..={MAX_STAGES}"),
+            })
+        })
     }
 
     /// The solver's [`Stepping`].

@@ -2,7 +2,8 @@
 //! stops that keep the last good parameters.
 
 use crate::regularize::RegularizeError;
-use crate::sensitivity::SensitivityError;
+use crate::sensitivity::{GradientError, SensitivityError};
+use crate::trainable::TrainableError;
 use crate::SolveError;
 use thiserror::Error;
 
@@ -124,6 +125,9 @@ pub enum TrainError {
         /// What the regularizer reported.
         source: RegularizeError,
     },
+    /// A trainable tableau could not be built, projected or penalised.
+    #[error("trainable tableau: {0}")]
+    Tableau(#[from] TrainableError),
     /// The optimizer (argmin) reported an error that is not one of ours.
     #[error("optimizer error: {0}")]
     Optimizer(String),
@@ -171,4 +175,20 @@ pub(crate) fn check_finite(loss: f64, grad: &[f64]) -> Result<(), TrainError> {
         });
     }
     Ok(())
+}
+
+/// Map an error of [`crate::sensitivity::gradient`] on trajectory `k` to ours: the loss's own
+/// error, a failed forward solve, or a failed adjoint.
+pub(crate) fn gradient_error(k: usize, e: GradientError<TrainError>) -> TrainError {
+    match e {
+        GradientError::Loss(e) => e,
+        GradientError::Sensitivity(SensitivityError::Solve(source)) => TrainError::Solve {
+            trajectory: k,
+            source,
+        },
+        GradientError::Sensitivity(source) => TrainError::Sensitivity {
+            trajectory: k,
+            source,
+        },
+    }
 }

@@ -8,6 +8,11 @@
 //!   `CostFunction + Gradient`.
 //! * [`NodeProblem`]: fit a [`crate::ParamField`] to [`TimeSeries`] data through the solver,
 //!   gradients by the discrete adjoint ([`crate::sensitivity`]), trajectories in parallel.
+//! * [`TrkProblem`]: the same fit with a trainable `S`-stage tableau ([`crate::trainable`])
+//!   trained jointly with θ, optionally with a stability penalty.
+//! * [`Regularized`]: a [`NodeProblem`] plus a solver-heuristic regularizer
+//!   ([`crate::regularize`]) with a weight schedule and seeded sampling.
+//! * [`Cached`]: any [`Objective`] as an argmin problem for [`Lbfgs`].
 //!
 //! Every random choice comes from a seeded `ChaCha8Rng`, so runs repeat bit for bit.
 
@@ -18,6 +23,8 @@ mod lbfgs;
 pub mod loss;
 mod node;
 mod objective;
+mod regularized;
+mod trk;
 
 pub use adam::{Adam, AdamState};
 pub use data::{validate_set, TimeSeries};
@@ -25,4 +32,9 @@ pub use error::TrainError;
 pub use lbfgs::{Lbfgs, LineSearch};
 pub use loss::{mse, squared_error, HeadGrad, LinearHead, LossGrad};
 pub use node::NodeProblem;
-pub use objective::{FullBatch, Objective, TrainObserver, TrainResult};
+pub use objective::{Cached, FullBatch, Objective, TrainObserver, TrainResult};
+pub use regularized::{
+    sample_gradient, sample_seed, RegKind, RegStats, RegTerm, Regularization, Regularized,
+    SampleGrad, SampleSetup,
+};
+pub use trk::{pad_stages, StabilityTerm, TrkProblem};

@@ -4,14 +4,13 @@
 //! own clone of the field.
 
 use super::data::{validate_set, TimeSeries};
-use super::error::{check_len, TrainError};
+use super::error::{check_len, gradient_error, TrainError};
 use super::loss::squared_error;
-use super::objective::Objective;
-use crate::sensitivity::{gradient, GradientError, Sensitivity, SensitivityError};
+use super::objective::{GradCache, Objective};
+use crate::sensitivity::{gradient, Sensitivity};
 use crate::{solve_at, ParamField, State, Stepping, Tableau, Trajectory};
 use argmin::core::{CostFunction, Gradient};
 use rayon::prelude::*;
-use std::sync::Mutex;
 
 /// Fit the parameters θ of a field `F` to observed trajectories.
 ///
@@ -33,7 +32,7 @@ pub struct NodeProblem<const S: usize, const D: usize, F> {
     stepping: Stepping<f64>,
     sensitivity: Sensitivity,
     train_y0: bool,
-    cache: Mutex<Option<(Vec<f64>, Vec<f64>)>>,
+    cache: GradCache,
 }
 
 impl<const S: usize, const D: usize, F: Clone> Clone for NodeProblem<S, D, F> {
@@ -45,7 +44,7 @@ impl<const S: usize, const D: usize, F: Clone> Clone for NodeProblem<S, D, F> {
             stepping: self.stepping,
             sensitivity: self.sensitivity,
             train_y0: self.train_y0,
-            cache: Mutex::new(None),
+            cache: GradCache::default(),
         }
     }
 }
@@ -81,7 +80,7 @@ where
             stepping,
             sensitivity: Sensitivity::Discrete,
             train_y0: false,
-            cache: Mutex::new(None),
+            cache: GradCache::default(),
         })
     }
 
@@ -132,7 +131,7 @@ where
     }
 
     /// Initial state of trajectory `k` under `params` (length already checked).
-    fn y0_of(&self, params: &[f64], k: usize, ts: &TimeSeries<D>) -> State<D> {
+    pub(super) fn y0_of(&self, params: &[f64], k: usize, ts: &TimeSeries<D>) -> State<D> {
         if self.train_y0 {
             let o = self.n_theta() + D * k;
             State::<D>::from_column_slice(&params[o..o + D])
@@ -144,6 +143,11 @@ where
     /// The data set.
     pub fn data(&self) -> &[TimeSeries<D>] {
         &self.data
+    }
+
+    /// The tableau, stepping and adjoint the problem was built with.
+    pub fn solver(&self) -> (&Tableau<S>, &Stepping<f64>, Sensitivity) {
+        (&self.tab, &self.stepping, self.sensitivity)
     }
 
     /// A clone of the field with θ = `params[..n_theta()]` (`params` is the full optimizer
@@ -176,7 +180,7 @@ where
         })
     }
 
-    fn series(&self, index: usize) -> Result<&TimeSeries<D>, TrainError> {
+    pub(super) fn series(&self, index: usize) -> Result<&TimeSeries<D>, TrainError> {
         self.data.get(index).ok_or(TrainError::InvalidOption {
             name: "trajectory index",
             value: index as f64,
@@ -185,7 +189,7 @@ where
     }
 
     /// `1 / (observed entries in the batch)`, so the batch loss is a mean.
-    fn weight(&self, batch: &[usize]) -> Result<f64, TrainError> {
+    pub(super) fn weight(&self, batch: &[usize]) -> Result<f64, TrainError> {
         let mut n = 0;
         for &k in batch {
             n += self.series(k)?.n_observed();
@@ -230,17 +234,7 @@ where
                 })
             },
         )
-        .map_err(|e| match e {
-            GradientError::Loss(e) => e,
-            GradientError::Sensitivity(SensitivityError::Solve(source)) => TrainError::Solve {
-                trajectory: k,
-                source,
-            },
-            GradientError::Sensitivity(source) => TrainError::Sensitivity {
-                trajectory: k,
-                source,
-            },
-        })?;
+        .map_err(|e| gradient_error(k, e))?;
         Ok(Part {
             value,
             grad: g.params,
@@ -312,9 +306,7 @@ where
     fn cost(&self, p: &Vec<f64>) -> Result<f64, argmin::core::Error> {
         let all: Vec<usize> = (0..self.data.len()).collect();
         let (l, g) = self.batch(p, &all, true)?;
-        if let Ok(mut c) = self.cache.lock() {
-            *c = Some((p.clone(), g));
-        }
+        self.cache.store(p, g);
         Ok(l)
     }
 }
@@ -327,13 +319,8 @@ where
     type Gradient = Vec<f64>;
 
     fn gradient(&self, p: &Vec<f64>) -> Result<Vec<f64>, argmin::core::Error> {
-        if let Ok(mut c) = self.cache.lock() {
-            if let Some((cp, g)) = c.take() {
-                if cp.len() == p.len() && cp.iter().zip(p).all(|(a, b)| a.to_bits() == b.to_bits())
-                {
-                    return Ok(g);
-                }
-            }
+        if let Some(g) = self.cache.take(p) {
+            return Ok(g);
         }
         let all: Vec<usize> = (0..self.data.len()).collect();
         Ok(self.batch(p, &all, true)?.1)

@@ -93,3 +93,86 @@ pub struct TrainResult {
     /// Loss per iteration, as observed.
     pub history: Vec<f64>,
 }
+
+/// Sum per-sample `(value, gradient)` parts in order (so results repeat bit for bit) into a
+/// loss and a gradient of length `n` (shorter part gradients fill its head).
+pub(crate) fn sum_parts(n: usize, parts: Vec<(f64, Vec<f64>)>) -> (f64, Vec<f64>) {
+    let mut value = 0.0;
+    let mut grad = vec![0.0; n];
+    for (v, g) in parts {
+        value += v;
+        for (a, b) in grad.iter_mut().zip(&g) {
+            *a += b;
+        }
+    }
+    (value, grad)
+}
+
+/// The gradient computed with the last `cost`, for the `gradient` call argmin's line searches
+/// make next at bit-identical parameters.
+#[derive(Debug, Default)]
+pub(crate) struct GradCache(std::sync::Mutex<Option<(Vec<f64>, Vec<f64>)>>);
+
+impl GradCache {
+    /// Keep `g`, the gradient at `p`.
+    pub(crate) fn store(&self, p: &[f64], g: Vec<f64>) {
+        if let Ok(mut c) = self.0.lock() {
+            *c = Some((p.to_vec(), g));
+        }
+    }
+
+    /// The kept gradient if it was computed at exactly `p` (bit for bit); empties the cache.
+    pub(crate) fn take(&self, p: &[f64]) -> Option<Vec<f64>> {
+        let (cp, g) = self.0.lock().ok()?.take()?;
+        (cp.len() == p.len() && cp.iter().zip(p).all(|(a, b)| a.to_bits() == b.to_bits()))
+            .then_some(g)
+    }
+}
+
+/// Any [`Objective`] as an argmin problem (full batch) for [`super::Lbfgs`]: `cost` evaluates
+/// loss and gradient with [`Objective::eval`] on every sample and keeps the gradient for the
+/// `gradient` call that argmin's line searches make next at bit-identical parameters (one
+/// evaluation per point instead of two).
+#[derive(Debug)]
+pub struct Cached<O> {
+    /// The wrapped objective.
+    pub objective: O,
+    cache: GradCache,
+}
+
+impl<O: Objective> Cached<O> {
+    /// Wrap `objective`.
+    pub fn new(objective: O) -> Self {
+        Self {
+            objective,
+            cache: GradCache::default(),
+        }
+    }
+
+    fn all(&self) -> Vec<usize> {
+        (0..self.objective.n_samples()).collect()
+    }
+}
+
+impl<O: Objective> CostFunction for Cached<O> {
+    type Param = Vec<f64>;
+    type Output = f64;
+
+    fn cost(&self, p: &Vec<f64>) -> Result<f64, argmin::core::Error> {
+        let (l, g) = self.objective.eval(p, &self.all())?;
+        self.cache.store(p, g);
+        Ok(l)
+    }
+}
+
+impl<O: Objective> Gradient for Cached<O> {
+    type Param = Vec<f64>;
+    type Gradient = Vec<f64>;
+
+    fn gradient(&self, p: &Vec<f64>) -> Result<Vec<f64>, argmin::core::Error> {
+        match self.cache.take(p) {
+            Some(g) => Ok(g),
+            None => Ok(self.objective.eval(p, &self.all())?.1),
+        }
+    }
+}

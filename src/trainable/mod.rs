@@ -31,6 +31,6 @@ mod samples;
 pub use error::TrainableError;
 pub use param::TrainableTableau;
 pub use penalty::{stability_penalty, stability_penalty_value, StabilityPenalty};
-pub use project::{project_weights, Projection, MAX_EXACT_ORDER};
+pub use project::{project_weights, tangent_to_consistency, Projection, MAX_EXACT_ORDER};
 pub use report::{report, TableauReport};
 pub use samples::StabilitySamples;

@@ -108,3 +108,17 @@ pub fn project_weights<const S: usize>(
         moved,
     })
 }
+
+/// Remove from a gradient in φ the component that changes `Σb` (the last `s` entries of
+/// `grad` are `∂L/∂b`): afterwards it is the gradient of `L(project(φ))` for the order-1
+/// projection `b ← b + (1 − Σb)/s`, which is affine, so an optimizer (Adam, L-BFGS) moves
+/// along `Σb = 1` instead of against the projection. Does nothing if `grad` has fewer than
+/// `s` entries or `s = 0`.
+pub fn tangent_to_consistency(grad: &mut [f64], s: usize) {
+    let n = grad.len();
+    if s == 0 || n < s {
+        return;
+    }
+    let mean = grad[n - s..].iter().sum::<f64>() / s as f64;
+    grad[n - s..].iter_mut().for_each(|g| *g -= mean);
+}

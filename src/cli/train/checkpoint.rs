@@ -43,6 +43,18 @@ pub struct HistoryRow {
     pub nfe: Option<usize>,
     /// Wall-clock seconds since the start of training (summed over resumed segments).
     pub seconds: f64,
+    /// Mean unweighted regularizer of the batch (regularized runs, Adam iterations).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regularizer: Option<f64>,
+    /// The regularizer's weight `w(k)`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reg_weight: Option<f64>,
+    /// Stability penalty of a trainable tableau with a stability weight (unweighted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stability: Option<f64>,
+    /// `|Σb − 1|` of a trainable tableau after the iteration's projection.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sum_b_residual: Option<f64>,
 }
 
 /// The saved state of a run.

@@ -63,6 +63,12 @@ pub enum ColloError {
         /// The library's error.
         source: CollocationError,
     },
+    /// An option of the gradient trainer that the collocation trainer cannot honour.
+    #[error("{key} is not supported with trainer.kind = \"collocation\" (one NLP over the states and the network; no solver runs during training): remove it or use trainer.kind = \"gradient\"")]
+    Unsupported {
+        /// The configuration key.
+        key: &'static str,
+    },
     /// A collocation library error after the solve.
     #[error(transparent)]
     Library(#[from] CollocationError),

@@ -144,6 +144,10 @@ pub fn train(
             val_loss: val,
             nfe,
             seconds: clock.elapsed().as_secs_f64(),
+            regularizer: None,
+            reg_weight: None,
+            stability: None,
+            sum_b_residual: None,
         });
     };
     let sol = InteriorPoint::new(options).solve_with_observer(&watched, &mut observer);
@@ -191,6 +195,7 @@ pub fn train(
     let ck = save(phase, theta, &history, seconds)?;
     let outcome = Outcome {
         network: target.network(theta)?,
+        tableau: None,
         iterations: if interrupted {
             last_iter
         } else {

@@ -99,6 +99,76 @@ pub struct SolverConfig {
     /// Gradient method: `discrete` adjoint (default, exact gradient of the computed loss) or
     /// `continuous` adjoint.
     pub sensitivity: String,
+    /// Train the tableau too: an explicit `stages`-stage scheme started from `init`, trained
+    /// jointly with the network (needs a fixed step `h` and the discrete adjoint; `method` is
+    /// then ignored). Default: none (the preset `method` is used as is).
+    pub trainable: Option<TrainableConfig>,
+}
+
+/// A trainable explicit tableau (`[solver] trainable = { stages = 6, init = "rk4" }`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TrainableConfig {
+    /// Number of stages S, 2..=10 (default 4).
+    pub stages: usize,
+    /// Starting scheme: an explicit preset with at most `stages` stages (default `rk4`);
+    /// missing stages are appended with zero weight at the step's end (`c = 1`).
+    pub init: String,
+    /// Weight μ of the stability penalty `mean max(0, |R(w)| − 1)²` (default 0: off).
+    pub stability_weight: f64,
+    /// The penalty asks `|R(w)| ≤ 1` on `stability_points` evenly spaced points of the real
+    /// segment `[−stability_x_max, 0)` of `w = λh` (default 2.785, RK4's real interval).
+    pub stability_x_max: f64,
+    /// Number of penalty sample points (default 32).
+    pub stability_points: usize,
+}
+
+impl Default for TrainableConfig {
+    fn default() -> Self {
+        Self {
+            stages: 4,
+            init: "rk4".into(),
+            stability_weight: 0.0,
+            stability_x_max: 2.785,
+            stability_points: 32,
+        }
+    }
+}
+
+/// A solver-heuristic regularizer added to the training loss (`[regularization]`), after Pal,
+/// Edelman & Rackauckas (2023): `loss = MSE + w(k)·mean_batch R`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RegularizationConfig {
+    /// `none` (default), `local-unbiased` (one step at `t ~ U[t0, t1]`), `local-biased` (one
+    /// step at a uniformly chosen accepted step start) or `global` (every accepted step).
+    pub kind: String,
+    /// What a step measures: `error` (`E_est·|h|`, default) or `stiffness` (`ρ·|h|`).
+    pub quantity: String,
+    /// Constant weight `w` (give either `weight` or `w0` and `w1`; default 1 when neither).
+    pub weight: Option<f64>,
+    /// Weight at the first Adam iteration of an exponential decay to `w1`.
+    pub w0: Option<f64>,
+    /// Weight reached at iteration `decay_iters` and kept afterwards.
+    pub w1: Option<f64>,
+    /// Length of the decay in Adam iterations (default: `optimizer.adam_iters`).
+    pub decay_iters: Option<u64>,
+    /// Seed of the local samplers (default 0).
+    pub seed: u64,
+}
+
+impl Default for RegularizationConfig {
+    fn default() -> Self {
+        Self {
+            kind: "none".into(),
+            quantity: "error".into(),
+            weight: None,
+            w0: None,
+            w1: None,
+            decay_iters: None,
+            seed: 0,
+        }
+    }
 }
 
 impl Default for SolverConfig {
@@ -110,6 +180,7 @@ impl Default for SolverConfig {
             atol: 1e-8,
             max_steps: 100_000,
             sensitivity: "discrete".into(),
+            trainable: None,
         }
     }
 }
@@ -181,6 +252,8 @@ pub struct Config {
     pub model: ModelConfig,
     /// Integrator.
     pub solver: SolverConfig,
+    /// Solver-heuristic regularization.
+    pub regularization: RegularizationConfig,
     /// Optimizers.
     pub optimizer: OptimizerConfig,
     /// Outputs.

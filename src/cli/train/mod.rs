@@ -9,8 +9,10 @@ pub mod config;
 mod data;
 mod outputs;
 mod progress;
+mod reg_target;
 mod run;
 mod target;
+mod trk_target;
 
 use super::methods::with_method;
 use super::CliError;
@@ -18,7 +20,9 @@ use checkpoint::{Checkpoint, Phase};
 use clap::Args;
 use config::{Config, ConfigError};
 use nodal::data::DataError;
-use nodal::model::{Model, ModelError, Scaling, SolverSpec, SteppingSpec, TrainingSummary};
+use nodal::model::{
+    Coefficients, Model, ModelError, Scaling, SolverSpec, SteppingSpec, TrainingSummary, TRAINABLE,
+};
 use nodal::nn::NnError;
 use nodal::report::{create_dir, ReportError};
 use nodal::sensitivity::Sensitivity;
@@ -120,6 +124,34 @@ pub enum TrainCmdError {
     /// The collocation trainer.
     #[error(transparent)]
     Collocation(#[from] colloc_nlp::ColloError),
+    /// A trainable tableau with a stage count out of range.
+    #[error("solver.trainable.stages = {got}: expected {min}..={max} (at least the initial method's stages)")]
+    Stages {
+        /// Stages asked for.
+        got: usize,
+        /// Fewest allowed (2, or the initial preset's stage count).
+        min: usize,
+        /// Most allowed.
+        max: usize,
+    },
+    /// A trainable tableau with a solver setting it cannot use.
+    #[error("solver.trainable needs {needs}, got {got}")]
+    TrainableSolver {
+        /// What it needs.
+        needs: &'static str,
+        /// What the configuration has.
+        got: String,
+    },
+    /// Regularization with a solver that has no adaptive error/stiffness estimate.
+    #[error("regularization `{kind}` needs adaptive steps with an embedded error estimate (solver.method dopri5, tsit5, bs3 or dop853, no solver.h); method `{method}`: {reason}")]
+    RegularizationSolver {
+        /// The regularization kind.
+        kind: String,
+        /// The configured method.
+        method: String,
+        /// Why it cannot be used.
+        reason: String,
+    },
     /// The Ctrl-C handler could not be installed.
     #[error("cannot install the Ctrl-C handler: {0}")]
     Signal(String),
@@ -135,6 +167,9 @@ impl TrainCmdError {
 /// The solver settings of a configuration.
 fn solver_spec(cfg: &Config) -> Result<(SolverSpec, Sensitivity), TrainCmdError> {
     let s = &cfg.solver;
+    if s.trainable.is_some() {
+        return trainable_spec(cfg);
+    }
     let stepping = match s.h {
         Some(h) => SteppingSpec::Fixed { h },
         None => SteppingSpec::Adaptive {
@@ -146,6 +181,7 @@ fn solver_spec(cfg: &Config) -> Result<(SolverSpec, Sensitivity), TrainCmdError>
     let spec = SolverSpec {
         method: s.method.clone(),
         stepping,
+        tableau: None,
     };
     spec.validate()?;
     let sens = match s.sensitivity.as_str() {
@@ -158,6 +194,44 @@ fn solver_spec(cfg: &Config) -> Result<(SolverSpec, Sensitivity), TrainCmdError>
         }
     };
     Ok((spec, sens))
+}
+
+/// The solver settings of a trainable tableau: fixed step `h` and the discrete adjoint
+/// (the tableau's gradient comes from it); the coefficients are filled in after training.
+fn trainable_spec(cfg: &Config) -> Result<(SolverSpec, Sensitivity), TrainCmdError> {
+    let s = &cfg.solver;
+    let Some(h) = s.h else {
+        return Err(TrainCmdError::TrainableSolver {
+            needs: "a fixed step (set solver.h)",
+            got: format!("adaptive stepping (rtol {}, atol {})", s.rtol, s.atol),
+        });
+    };
+    if s.sensitivity != "discrete" {
+        return Err(TrainCmdError::TrainableSolver {
+            needs: "solver.sensitivity = \"discrete\"",
+            got: format!("`{}`", s.sensitivity),
+        });
+    }
+    if cfg.regularization.kind != "none" {
+        return Err(TrainCmdError::RegularizationSolver {
+            kind: cfg.regularization.kind.clone(),
+            method: TRAINABLE.into(),
+            reason: format!("a trainable tableau steps with a fixed h = {h}"),
+        });
+    }
+    if !(h.is_finite() && h > 0.0) {
+        return Err(ModelError::BadSolver {
+            what: "fixed step h (must be > 0)",
+            value: h,
+        }
+        .into());
+    }
+    let spec = SolverSpec {
+        method: TRAINABLE.into(),
+        stepping: SteppingSpec::Fixed { h },
+        tableau: None,
+    };
+    Ok((spec, Sensitivity::Discrete))
 }
 
 /// Run `nodal train`.
@@ -181,6 +255,20 @@ fn train(a: &TrainArgs) -> Result<(), TrainCmdError> {
             (cfg, None)
         }
     };
+    if cfg.trainer.kind == config::TrainerKind::Collocation {
+        if cfg.solver.trainable.is_some() {
+            return Err(colloc_nlp::ColloError::Unsupported {
+                key: "solver.trainable",
+            }
+            .into());
+        }
+        if cfg.regularization.kind != "none" {
+            return Err(colloc_nlp::ColloError::Unsupported {
+                key: "regularization",
+            }
+            .into());
+        }
+    }
     let (spec, sensitivity) = solver_spec(&cfg)?;
     let raw = data::load(&cfg.data)?;
     let fingerprint = data::fingerprint(&raw);
@@ -222,22 +310,11 @@ fn train(a: &TrainArgs) -> Result<(), TrainCmdError> {
         None => {}
     }
     let dim = raw.dim();
-    let stepping = spec.stepping();
-    let target = nodal::with_dim!(dim, D => {
-        with_method!(spec.method.as_str(), tab => Ok(target::build(
-            tab, target::Dim::<D>, &cfg, &train_data, val.as_ref(), stepping, sensitivity,
-        )))
-    });
-    let target = match target {
-        Some(Ok(t)) => t?,
-        Some(Err(e)) => return Err(TrainCmdError::Setting(e.to_string())),
-        None => {
-            return Err(ModelError::TooManyStates {
-                got: dim,
-                max: nodal::model::MAX_DIM,
-            }
-            .into())
+    let target = match (&cfg.solver.trainable, spec.stepping) {
+        (Some(t), SteppingSpec::Fixed { h }) => {
+            trk_target::build(dim, t, &cfg, &train_data, val.as_ref(), h)?
         }
+        _ => preset_target(&cfg, &spec, &train_data, val.as_ref(), sensitivity)?,
     };
     let setup = run::Setup {
         cfg: &cfg,
@@ -251,11 +328,13 @@ fn train(a: &TrainArgs) -> Result<(), TrainCmdError> {
             collocation::train(target.as_ref(), &train_data, setup)?
         }
     };
+    let mut solver = spec;
+    solver.tableau = outcome.tableau.clone();
     let model = Model {
         network: outcome.network,
         time_name: raw.time_name.clone(),
         state_names: raw.state_names.clone(),
-        solver: spec,
+        solver,
         scaling,
         training: Some(TrainingSummary {
             iterations: outcome.iterations,
@@ -263,14 +342,20 @@ fn train(a: &TrainArgs) -> Result<(), TrainCmdError> {
             validation_loss: outcome.val_loss,
             data: raw.source.clone(),
             seconds: outcome.seconds,
+            sum_b_residual: outcome.tableau.as_ref().map(Coefficients::sum_b_residual),
         }),
     };
     model.save(out.join("model.json"))?;
     outputs::history_csv(&out, &outcome.history)?;
     outputs::observations_csv(&out, &raw)?;
+    let mut plots = vec!["loss.svg", "fit.svg"];
     if cfg.output.plots {
         outputs::loss_plot(&out, &outcome.history)?;
         outputs::fit_plot(&out, &model, &raw)?;
+        if let Some(coef) = &outcome.tableau {
+            outputs::stability_plot(&out, coef)?;
+            plots.push("stability.svg");
+        }
     }
     println!(
         "done: {} iterations in {:.1} s; training MSE {:.4e}{} (scaled units)",
@@ -281,14 +366,48 @@ fn train(a: &TrainArgs) -> Result<(), TrainCmdError> {
             .val_loss
             .map_or(String::new(), |v| format!(", validation MSE {v:.4e}"))
     );
+    if let Some(coef) = &outcome.tableau {
+        println!(
+            "trained tableau: {} stages, |Σb − 1| = {:.1e}",
+            coef.stages(),
+            coef.sum_b_residual()
+        );
+    }
     println!(
         "wrote {}/{{model.json, history.csv, observations.csv{}}}",
         out.display(),
         if cfg.output.plots {
-            ", loss.svg, fit.svg"
+            format!(", {}", plots.join(", "))
         } else {
-            ""
+            String::new()
         }
     );
     stop.map_or(Ok(()), Err)
+}
+
+/// The problem for a preset method (plain or regularized), dispatched over the dimension
+/// and the method.
+fn preset_target(
+    cfg: &Config,
+    spec: &SolverSpec,
+    train_data: &nodal::data::Dataset,
+    val: Option<&data::Validation>,
+    sensitivity: Sensitivity,
+) -> Result<Box<dyn target::Target>, TrainCmdError> {
+    let dim = train_data.dim();
+    let stepping = spec.stepping();
+    let target = nodal::with_dim!(dim, D => {
+        with_method!(spec.method.as_str(), tab => Ok(target::build(
+            tab, target::Dim::<D>, cfg, train_data, val, stepping, sensitivity,
+        )))
+    });
+    match target {
+        Some(Ok(t)) => t,
+        Some(Err(e)) => Err(TrainCmdError::Setting(e.to_string())),
+        None => Err(ModelError::TooManyStates {
+            got: dim,
+            max: nodal::model::MAX_DIM,
+        }
+        .into()),
+    }
 }

@@ -3,7 +3,7 @@
 use super::checkpoint::HistoryRow;
 use super::TrainCmdError;
 use nodal::data::Dataset;
-use nodal::model::Model;
+use nodal::model::{Coefficients, Model, ModelError};
 use nodal::report::chart::{LineChart, Series};
 use nodal::report::{write_atomic, Table};
 use std::path::Path;
@@ -14,31 +14,73 @@ const FIT_TRAJECTORIES: usize = 2;
 const FIT_POINTS: usize = 400;
 
 /// Write `history.csv`: iteration, optimizer, loss, val_loss, nfe, seconds (empty cells where a
-/// value was not computed).
+/// value was not computed), then, only when some row has them, `regularizer` and `reg_weight`
+/// (regularized runs), `stability_penalty` and `sum_b_residual` (trainable tableau).
 pub fn history_csv(dir: &Path, rows: &[HistoryRow]) -> Result<(), TrainCmdError> {
-    let mut t = Table::new(
-        "history",
-        &[
-            "iteration",
-            "optimizer",
-            "loss",
-            "val_loss",
-            "nfe",
-            "seconds",
-        ],
-    );
+    type Extra = fn(&HistoryRow) -> Option<f64>;
+    let all: [(&str, Extra); 4] = [
+        ("regularizer", |r| r.regularizer),
+        ("reg_weight", |r| r.reg_weight),
+        ("stability_penalty", |r| r.stability),
+        ("sum_b_residual", |r| r.sum_b_residual),
+    ];
+    let extras: Vec<(&str, Extra)> = all
+        .into_iter()
+        .filter(|(_, get)| rows.iter().any(|r| get(r).is_some()))
+        .collect();
+    let mut header = vec![
+        "iteration",
+        "optimizer",
+        "loss",
+        "val_loss",
+        "nfe",
+        "seconds",
+    ];
+    header.extend(extras.iter().map(|(name, _)| *name));
+    let mut t = Table::new("history", &header);
+    let cell = |v: Option<f64>| v.map_or(String::new(), |v| format!("{v:e}"));
     for r in rows {
-        t.push([
+        let mut cells = vec![
             r.iteration.to_string(),
             r.optimizer.clone(),
             format!("{:e}", r.loss),
-            r.val_loss.map_or(String::new(), |v| format!("{v:e}")),
+            cell(r.val_loss),
             r.nfe.map_or(String::new(), |v| v.to_string()),
             format!("{:.3}", r.seconds),
-        ]);
+        ];
+        cells.extend(extras.iter().map(|(_, get)| cell(get(r))));
+        t.push(cells);
     }
     write_atomic(&dir.join("history.csv"), t.to_csv()?.as_bytes())?;
     Ok(())
+}
+
+/// `stability.svg`: the boundary `|R(w)| = 1` of the trained tableau with classical RK4's
+/// for comparison ([`nodal::trainable::plot`]).
+pub fn stability_plot(dir: &Path, coef: &Coefficients) -> Result<(), TrainCmdError> {
+    use nodal::trainable::plot::{plot_stability_regions, RegionCurve};
+    let s = coef.stages();
+    let curve = nodal::with_stages!(s, S => coef.to_tableau::<S>().map(|tab| {
+        RegionCurve::of(&format!("trained ({s} stages)"), &tab)
+    }));
+    let plot_err = |e: nodal::trainable::plot::PlotError| {
+        TrainCmdError::Setting(format!("stability plot: {e}"))
+    };
+    let curve = match curve {
+        Some(c) => c?.map_err(plot_err)?,
+        None => {
+            return Err(ModelError::BadTableau {
+                message: format!("{s} stages cannot be plotted"),
+            }
+            .into())
+        }
+    };
+    plot_stability_regions(
+        &dir.join("stability.svg"),
+        "Stability region of the trained tableau (w = λh)",
+        &[curve],
+    )
+    .map_err(plot_err)
 }
 
 /// `loss.svg`: training and validation loss per iteration (log scale).

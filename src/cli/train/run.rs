@@ -7,6 +7,7 @@ use super::progress::Progress;
 use super::target::Target;
 use super::{TrainCmdError, INTERRUPTED};
 use argmin::core::{CostFunction, Gradient};
+use nodal::model::Coefficients;
 use nodal::nn::Mlp;
 use nodal::train::{Adam, Lbfgs, TrainError};
 use std::path::Path;
@@ -29,6 +30,8 @@ pub struct Setup<'a> {
 pub struct Outcome {
     /// The trained network.
     pub network: Mlp<f64>,
+    /// The trained tableau (trainable-tableau runs).
+    pub tableau: Option<Coefficients>,
     /// Rows of `history.csv`.
     pub history: Vec<HistoryRow>,
     /// Full-data training loss at the final parameters (scaled units).
@@ -95,8 +98,12 @@ pub fn train(target: &dyn Target, s: Setup<'_>) -> Result<Outcome, TrainCmdError
         } else {
             (None, None)
         };
+        target.set_iteration(Some(st.iter));
         let loss = adam
             .step(target, &mut params, &mut st)
+            .map_err(|e| stopped(it, s.out, e))?;
+        let info = target
+            .after_step(&mut params)
             .map_err(|e| stopped(it, s.out, e))?;
         history.push(HistoryRow {
             iteration: it,
@@ -105,6 +112,10 @@ pub fn train(target: &dyn Target, s: Setup<'_>) -> Result<Outcome, TrainCmdError
             val_loss,
             nfe,
             seconds: secs(),
+            regularizer: info.regularizer,
+            reg_weight: info.reg_weight,
+            stability: info.stability,
+            sum_b_residual: info.sum_b_residual,
         });
         progress.update("adam", it, loss, val_loss, nfe);
         let interrupted = INTERRUPTED.load(Ordering::SeqCst);
@@ -125,6 +136,9 @@ pub fn train(target: &dyn Target, s: Setup<'_>) -> Result<Outcome, TrainCmdError
         save(phase, &params, &st, &history)?;
     }
     if phase == Phase::Lbfgs && o.lbfgs_iters > 0 {
+        // L-BFGS needs a deterministic objective: regularizers are off (Adam phase only); a
+        // trainable tableau keeps training (its gradient is tangent to Σb = 1).
+        target.set_iteration(None);
         let watched = Watched(target);
         let lbfgs = Lbfgs {
             max_iters: o.lbfgs_iters,
@@ -155,9 +169,13 @@ pub fn train(target: &dyn Target, s: Setup<'_>) -> Result<Outcome, TrainCmdError
             Err(e) => return Err(e.into()),
         };
         params = p;
+        let info = target
+            .after_step(&mut params)
+            .map_err(|e| stopped(o.adam_iters, s.out, e))?;
         for (i, &loss) in hist.iter().enumerate() {
             let it = o.adam_iters + i as u64 + 1;
             progress.update("lbfgs", it, loss, None, None);
+            let last = i + 1 == hist.len();
             history.push(HistoryRow {
                 iteration: it,
                 optimizer: "lbfgs".into(),
@@ -165,10 +183,15 @@ pub fn train(target: &dyn Target, s: Setup<'_>) -> Result<Outcome, TrainCmdError
                 val_loss: None,
                 nfe: None,
                 seconds: secs(),
+                regularizer: None,
+                reg_weight: None,
+                stability: info.stability.filter(|_| last),
+                sum_b_residual: info.sum_b_residual.filter(|_| last),
             });
         }
     }
     progress.finish();
+    target.set_iteration(None);
     let all: Vec<usize> = (0..target.n_samples()).collect();
     let loss = target
         .loss(&params, &all)
@@ -181,6 +204,7 @@ pub fn train(target: &dyn Target, s: Setup<'_>) -> Result<Outcome, TrainCmdError
     save(Phase::Done, &params, &st, &history)?;
     Ok(Outcome {
         network: target.network(&params)?,
+        tableau: target.tableau(&params)?,
         iterations: history.last().map_or(0, |r| r.iteration),
         history,
         loss,
