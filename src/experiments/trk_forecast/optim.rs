@@ -107,7 +107,7 @@ impl<O: Objective> Gradient for AllSamples<'_, O> {
 
 /// Adam with the [`learning_rate`] schedule; on a failed evaluation returns the last
 /// parameters whose evaluation was finite and the reason.
-fn adam<O: Objective>(b: &Budget, obj: &O, p: &mut Vec<f64>) -> Result<(), String> {
+fn adam<O: Objective>(b: &Budget, obj: &O, p: &mut [f64]) -> Result<(), String> {
     let base = Adam {
         batch_size: Some(b.batch),
         seed: b.seed,
@@ -116,7 +116,7 @@ fn adam<O: Objective>(b: &Budget, obj: &O, p: &mut Vec<f64>) -> Result<(), Strin
     let mut state = base
         .start(obj.n_params(), obj.n_samples())
         .map_err(|e| e.to_string())?;
-    let mut before = p.clone();
+    let mut before = p.to_vec();
     for k in 0..b.iters {
         before.copy_from_slice(p);
         let opts = Adam {
