@@ -3,9 +3,11 @@
 
 use super::Common;
 use crate::cli::CliError;
-use clap::Args;
+use clap::{Args, ValueEnum};
 use nodal::experiments::trk_error::TrkError;
-use nodal::experiments::trk_forecast::{results_table, run as run_experiment, write, Config};
+use nodal::experiments::trk_forecast::{
+    results_table, run as run_experiment, write, Config, Method,
+};
 use std::time::Instant;
 
 /// Arguments of `nodal repro trk-forecast`.
@@ -19,9 +21,46 @@ pub struct TrkForecastArgs {
     /// Observation noise standard deviation in state units (default 0).
     #[arg(long)]
     noise: Option<f64>,
-    /// Adam iterations (default 2000).
+    /// Adam iterations on one-step pairs (default 500).
     #[arg(long)]
     iters: Option<u64>,
+    /// L-BFGS iterations on one-step pairs (default 500).
+    #[arg(long)]
+    lbfgs_iters: Option<u64>,
+    /// L-BFGS iterations on full windows (default 100).
+    #[arg(long)]
+    horizon_iters: Option<u64>,
+    /// Length of the training stretch in time units (default 60).
+    #[arg(long)]
+    train_span: Option<f64>,
+    /// Hidden widths of the MLP (default 32,32).
+    #[arg(long, num_args = 1.., value_delimiter = ',')]
+    hidden: Vec<usize>,
+    /// Methods to run (default all).
+    #[arg(long, num_args = 1.., value_delimiter = ',')]
+    methods: Vec<MethodArg>,
+}
+
+/// A method on the command line.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum MethodArg {
+    Sindy,
+    Euler,
+    Rk4,
+    Dopri8,
+    Trk10,
+}
+
+impl From<MethodArg> for Method {
+    fn from(m: MethodArg) -> Self {
+        match m {
+            MethodArg::Sindy => Method::Sindy,
+            MethodArg::Euler => Method::Euler,
+            MethodArg::Rk4 => Method::Rk4,
+            MethodArg::Dopri8 => Method::Dopri8,
+            MethodArg::Trk10 => Method::Trk10,
+        }
+    }
 }
 
 /// Run the experiment, write its tables, print the results table.
@@ -42,15 +81,35 @@ pub fn run(args: &TrkForecastArgs) -> Result<(), CliError> {
     if let Some(n) = args.iters {
         cfg.iters = n;
     }
+    if let Some(n) = args.lbfgs_iters {
+        cfg.lbfgs_iters = n;
+    }
+    if let Some(n) = args.horizon_iters {
+        cfg.horizon_iters = n;
+    }
+    if let Some(s) = args.train_span {
+        cfg.train_span = s;
+    }
+    if !args.hidden.is_empty() {
+        cfg.hidden = args.hidden.clone();
+    }
+    if !args.methods.is_empty() {
+        cfg.methods = args.methods.iter().map(|&m| m.into()).collect();
+    }
     let start = Instant::now();
+    let cpu0 = nodal::experiments::cpu::process_cpu_seconds();
     let out = run_experiment(&cfg)?;
     write(&out, &c.out)?;
     print!(
         "{}",
         results_table(&out).to_markdown().map_err(TrkError::from)?
     );
+    let cpu = match (cpu0, nodal::experiments::cpu::process_cpu_seconds()) {
+        (Some(a), Some(b)) => format!("{:.1} s CPU", b - a),
+        _ => "CPU time unavailable".into(),
+    };
     println!(
-        "{:.1} s; wrote {}",
+        "{:.1} s wall, {cpu}; wrote {}",
         start.elapsed().as_secs_f64(),
         c.out.display()
     );

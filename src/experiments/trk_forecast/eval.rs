@@ -5,10 +5,10 @@ use super::{dopri8, Config, Model, Observations, Scheme};
 use crate::{solve_at, solve_fixed, State, Stepping, Tableau, Trajectory, VectorField};
 
 /// Forecast scores over the test windows.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Scores {
-    /// RMSE (state units, over windows and components) at `t₀ + h`; `inf` if a forecast
-    /// failed.
+    /// RMSE (state units, over the successful forecasts and components) at `t₀ + h`; `NaN` if
+    /// every forecast failed. Failed forecasts are counted in `failed`, not averaged.
     pub rmse_h: f64,
     /// RMSE at `t₀ + 4h` (the window's last step if the window is shorter).
     pub rmse_4h: f64,
@@ -18,6 +18,9 @@ pub struct Scores {
     pub nfe_per_step: f64,
     /// Forecasts that failed (solver error or non-finite state).
     pub failed: usize,
+    /// Indices of the failed test windows (window `i` starts at the test stretch's `i`-th
+    /// observation).
+    pub failed_at: Vec<usize>,
     /// Test windows.
     pub windows: usize,
 }
@@ -64,8 +67,9 @@ pub fn evaluate(cfg: &Config, obs: &Observations, model: &Model) -> Scores {
     let h = obs.h;
     let times: Vec<f64> = (1..=cfg.window).map(|k| h * k as f64).collect();
     let last = cfg.window.min(4) - 1;
-    let (mut sq1, mut sq4, mut nfe, mut ok, mut failed) = (0.0, 0.0, 0.0, 0usize, 0usize);
-    for (y0, refs) in &obs.test {
+    let (mut sq1, mut sq4, mut nfe, mut ok) = (0.0, 0.0, 0.0, 0usize);
+    let mut failed_at = Vec::new();
+    for (i, (y0, refs)) in obs.test.iter().enumerate() {
         let path: Option<(Vec<State<3>>, usize)> = match model {
             Model::Sindy(m) => forecast(&Tableau::<12>::dop853(), m, *y0, &times, &dopri8(cfg))
                 .map(|tr| (tr.y, tr.stats.nfe)),
@@ -91,26 +95,16 @@ pub fn evaluate(cfg: &Config, obs: &Observations, model: &Model) -> Scores {
                 nfe += n as f64 / cfg.window as f64;
                 ok += 1;
             }
-            None => failed += 1,
+            None => failed_at.push(i),
         }
     }
-    let rmse = |sq: f64| {
-        if failed > 0 {
-            f64::INFINITY
-        } else {
-            let r = (sq / (3 * ok.max(1)) as f64).sqrt();
-            if r.is_finite() {
-                r
-            } else {
-                f64::INFINITY
-            }
-        }
-    };
+    let per_forecast = |x: f64| if ok == 0 { f64::NAN } else { x / ok as f64 };
     Scores {
-        rmse_h: rmse(sq1),
-        rmse_4h: rmse(sq4),
-        nfe_per_step: nfe / ok.max(1) as f64,
-        failed,
+        rmse_h: (per_forecast(sq1) / 3.0).sqrt(),
+        rmse_4h: (per_forecast(sq4) / 3.0).sqrt(),
+        nfe_per_step: per_forecast(nfe),
+        failed: failed_at.len(),
+        failed_at,
         windows: obs.test.len(),
     }
 }

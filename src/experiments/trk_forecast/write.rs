@@ -9,8 +9,22 @@ fn num(x: f64) -> String {
     if x.is_finite() {
         format!("{x:.4}")
     } else {
-        "inf".into()
+        format!("{x}")
     }
+}
+
+/// Where the failed forecasts start, in time units after the start of the test stretch
+/// (at most 8 listed).
+fn failures(h: f64, at: &[usize]) -> String {
+    let mut s: Vec<String> = at
+        .iter()
+        .take(8)
+        .map(|&i| format!("{:.1}", h * i as f64))
+        .collect();
+    if at.len() > 8 {
+        s.push("…".into());
+    }
+    format!("diverged from test t = {}", s.join(", "))
 }
 
 /// One row per (h, method): RMSE at t₀+h and t₀+4h, NFE per step, failures, training loss.
@@ -24,8 +38,8 @@ pub fn results_table(out: &Outcome) -> Table {
         .join(", ");
     let mut t = Table::new(
         &format!(
-            "trk-forecast: Lorenz-63 identification, noise σ = {}, MLP 3→{:?}→3 tanh, {} Adam iterations ({sizes})",
-            c.noise, c.hidden, c.iters
+            "trk-forecast: Lorenz-63 identification, noise σ = {}, MLP 3→{:?}→3 tanh, {} Adam + {} L-BFGS one-step + {} L-BFGS {}-step iterations ({sizes})",
+            c.noise, c.hidden, c.iters, c.lbfgs_iters, c.horizon_iters, c.window
         ),
         &[
             "h",
@@ -35,16 +49,22 @@ pub fn results_table(out: &Outcome) -> Table {
             "NFE/step",
             "failed forecasts",
             "train loss start",
+            "one-step loss start → end",
             "train loss end",
             "note",
         ],
     );
     for e in &out.entries {
-        let note = match (&e.fit.stopped, e.fit.active_terms) {
-            (Some(why), _) => format!("stopped: {why}"),
-            (None, n) if n > 0 => format!("{n} active terms"),
-            _ => String::new(),
-        };
+        let mut note: Vec<String> = Vec::new();
+        if let Some(why) = &e.fit.stopped {
+            note.push(format!("stopped: {why}"));
+        }
+        if e.fit.active_terms > 0 {
+            note.push(format!("{} active terms", e.fit.active_terms));
+        }
+        if e.scores.failed > 0 {
+            note.push(failures(e.h, &e.scores.failed_at));
+        }
         t.push([
             format!("{:.1}", e.h),
             e.method.label().to_string(),
@@ -53,8 +73,9 @@ pub fn results_table(out: &Outcome) -> Table {
             format!("{:.1}", e.scores.nfe_per_step),
             format!("{}/{}", e.scores.failed, e.scores.windows),
             format!("{:.3e}", e.fit.loss_start),
+            format!("{:.3e} → {:.3e}", e.fit.one_step_start, e.fit.loss_one_step),
             format!("{:.3e}", e.fit.loss_end),
-            note,
+            note.join("; "),
         ]);
     }
     t
