@@ -31,6 +31,26 @@ pub trait Objective {
     }
 }
 
+/// A borrowed objective is an objective, so adapters that own theirs (e.g. [`Cached`]) can
+/// also wrap a reference.
+impl<O: Objective + ?Sized> Objective for &O {
+    fn n_params(&self) -> usize {
+        (**self).n_params()
+    }
+
+    fn n_samples(&self) -> usize {
+        (**self).n_samples()
+    }
+
+    fn eval(&self, params: &[f64], batch: &[usize]) -> Result<(f64, Vec<f64>), TrainError> {
+        (**self).eval(params, batch)
+    }
+
+    fn loss(&self, params: &[f64], batch: &[usize]) -> Result<f64, TrainError> {
+        (**self).loss(params, batch)
+    }
+}
+
 /// Adapter that lets any argmin problem (`CostFunction` + `Gradient` over `Vec<f64>`) be
 /// minimized by [`super::Adam`] as a one-sample [`Objective`].
 #[derive(Clone, Debug)]

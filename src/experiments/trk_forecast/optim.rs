@@ -7,9 +7,7 @@
 //! missing is optimisation: the one-step loss is nearly a regression problem that full-batch
 //! L-BFGS drives down by two to three orders of magnitude after a short Adam start.
 
-use crate::train::{Adam, Lbfgs, Objective, TrainError};
-use argmin::core::{CostFunction, Gradient};
-use std::sync::Mutex;
+use crate::train::{Adam, Cached, Lbfgs, Objective, TrainError};
 
 /// Optimisation budget of one model.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -58,53 +56,6 @@ pub struct Trained {
     pub stopped: Option<String>,
 }
 
-/// An [`Objective`] on all its samples as an argmin problem for [`Lbfgs`]; `cost` computes the
-/// gradient too and keeps it for the `gradient` call at the same point.
-struct AllSamples<'a, O> {
-    obj: &'a O,
-    all: Vec<usize>,
-    cache: Mutex<Option<(Vec<f64>, Vec<f64>)>>,
-}
-
-impl<'a, O: Objective> AllSamples<'a, O> {
-    fn new(obj: &'a O) -> Self {
-        Self {
-            obj,
-            all: (0..obj.n_samples()).collect(),
-            cache: Mutex::new(None),
-        }
-    }
-}
-
-impl<O: Objective> CostFunction for AllSamples<'_, O> {
-    type Param = Vec<f64>;
-    type Output = f64;
-
-    fn cost(&self, p: &Vec<f64>) -> Result<f64, argmin::core::Error> {
-        let (l, g) = self.obj.eval(p, &self.all)?;
-        if let Ok(mut c) = self.cache.lock() {
-            *c = Some((p.clone(), g));
-        }
-        Ok(l)
-    }
-}
-
-impl<O: Objective> Gradient for AllSamples<'_, O> {
-    type Param = Vec<f64>;
-    type Gradient = Vec<f64>;
-
-    fn gradient(&self, p: &Vec<f64>) -> Result<Vec<f64>, argmin::core::Error> {
-        if let Ok(mut c) = self.cache.lock() {
-            if let Some((cp, g)) = c.take() {
-                if cp.iter().zip(p).all(|(a, b)| a.to_bits() == b.to_bits()) {
-                    return Ok(g);
-                }
-            }
-        }
-        Ok(self.obj.eval(p, &self.all)?.1)
-    }
-}
-
 /// Adam with the [`learning_rate`] schedule; on a failed evaluation returns the last
 /// parameters whose evaluation was finite and the reason.
 fn adam<O: Objective>(b: &Budget, obj: &O, p: &mut [f64]) -> Result<(), String> {
@@ -141,7 +92,7 @@ fn lbfgs<O: Objective>(iters: u64, obj: &O, p: &mut Vec<f64>) -> Result<(), Stri
         max_iters: iters,
         ..Lbfgs::default()
     };
-    match opts.minimize(AllSamples::new(obj), obj.n_params(), p.clone(), None) {
+    match opts.minimize(Cached::new(obj), obj.n_params(), p.clone(), None) {
         Ok(r) => {
             *p = r.params;
             Ok(())
