@@ -26,16 +26,9 @@ pub struct Verdict {
 }
 
 impl Verdict {
-    /// Ranking of candidates: a passing verdict beats a failing one; between two passing
-    /// ones the lower RMSE wins; between two failing ones, more bounded long runs and
-    /// forecasts first, then lower RMSE over the bounded forecasts.
+    /// Ranking of candidates (larger is better): more bounded long runs and forecasts
+    /// first, then lower RMSE over the bounded forecasts.
     pub fn better_than(&self, other: &Self) -> bool {
-        match (self.pass, other.pass) {
-            (true, false) => return true,
-            (false, true) => return false,
-            (true, true) => return self.rmse < other.rmse,
-            (false, false) => {}
-        }
         let (a, b) = (
             self.bounded_runs + self.bounded_forecasts,
             other.bounded_runs + other.bounded_forecasts,
