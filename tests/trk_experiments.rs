@@ -30,6 +30,12 @@ fn trk_stability_training_improves_loss_and_writes() {
             r.trk4.bounded_runs == r.trk4.long_runs && r.trk4.rmse < out.sigma
         );
     }
+    // Curriculum: the second step size has a restart from the first one's result, the first
+    // has none.
+    let labels =
+        |r: &trk_stability::Row| r.trained.history.iter().filter(|x| x.0 == "prev h").count();
+    assert_eq!(labels(&out.rows[0]), 0);
+    assert!(labels(&out.rows[1]) > 0);
     // RK4 at h = 0.10 is accurate (Lorenz' stiffest decay times h is inside its interval).
     assert!(out.rows[0].rk4.pass, "{:?}", out.rows[0].rk4);
     let dir = temp_dir("trk-stability");

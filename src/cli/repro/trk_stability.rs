@@ -4,7 +4,9 @@
 use super::Common;
 use crate::cli::CliError;
 use clap::Args;
-use nodal::experiments::trk_stability::{run as run_experiment, verdict_table, write, Config};
+use nodal::experiments::trk_stability::{
+    run as run_experiment, verdict_table, write, Config, Init,
+};
 use std::time::Instant;
 
 /// Arguments of `nodal repro trk-stability`.
@@ -15,6 +17,13 @@ pub struct TrkStabilityArgs {
     /// Step sizes to run (default: 0.10 0.15 0.16 0.17 0.18 0.19 0.20 0.22 0.25).
     #[arg(long, num_args = 1.., value_delimiter = ',')]
     h: Vec<f64>,
+    /// Curriculum: add a restart from the tableau learned at the previous step size (the
+    /// step sizes then run in order, one after another).
+    #[arg(long)]
+    curriculum: bool,
+    /// Validation long runs (default 10; at most the number of validation starts, 50).
+    #[arg(long)]
+    val_long: Option<usize>,
 }
 
 /// Run the experiment, write its tables and plots, print the verdict table.
@@ -28,6 +37,12 @@ pub fn run(args: &TrkStabilityArgs) -> Result<(), CliError> {
     cfg.seed = c.seed;
     if !args.h.is_empty() {
         cfg.hs = args.h.clone();
+    }
+    if args.curriculum && !cfg.inits.contains(&Init::Previous) {
+        cfg.inits.push(Init::Previous);
+    }
+    if let Some(n) = args.val_long {
+        cfg.n_val_long = n;
     }
     let start = Instant::now();
     let out = run_experiment(&cfg)?;

@@ -158,8 +158,19 @@ pub fn tangent_to_consistency(grad: &mut [f64], s: usize) {
 }
 
 /// The initial tableau of a restart.
-fn initial(init: Init, h_index: usize, restart: usize, seed: u64) -> Result<Trk4, TrkError> {
-    Ok(match init {
+/// `None` for [`Init::Previous`] without a previous tableau.
+fn initial(
+    init: Init,
+    h_index: usize,
+    restart: usize,
+    seed: u64,
+    prev: Option<&Tableau<4>>,
+) -> Result<Option<Trk4>, TrkError> {
+    Ok(Some(match init {
+        Init::Previous => match prev {
+            Some(tab) => Trk4::from_tableau(tab, 1)?,
+            None => return Ok(None),
+        },
         Init::Rk4 => Trk4::from_tableau(&Tableau::rk4(), 1)?,
         Init::Rk38 => Trk4::from_tableau(&Tableau::rk38(), 1)?,
         Init::Perturbed(scale) => {
@@ -176,15 +187,17 @@ fn initial(init: Init, h_index: usize, restart: usize, seed: u64) -> Result<Trk4
             trk.project()?;
             trk
         }
-    })
+    }))
 }
 
-/// Train TRK4 at step `h` (index `h_index` in the configuration, for seeding).
+/// Train TRK4 at step `h` (index `h_index` in the configuration, for seeding); `prev` is the
+/// tableau learned at the previous step size, the start of an [`Init::Previous`] restart.
 pub(super) fn train(
     cfg: &Config,
     h: f64,
     h_index: usize,
     d: &Data<'_>,
+    prev: Option<&Tableau<4>>,
 ) -> Result<Trained, TrkError> {
     let adam = Adam::new(cfg.lr);
     let sigma = d.var.sqrt();
@@ -197,7 +210,9 @@ pub(super) fn train(
         Some(b) => v.better_than(&b.validation),
     };
     for (restart, &init) in cfg.inits.iter().enumerate() {
-        let mut trk = initial(init, h_index, restart, cfg.seed)?;
+        let Some(mut trk) = initial(init, h_index, restart, cfg.seed, prev)? else {
+            continue;
+        };
         let mut state = AdamState::new(Trk4::N_PARAMS);
         for it in 0..=cfg.iters {
             let (mse, pen, grad) = match loss(cfg, h, &trk, d) {
