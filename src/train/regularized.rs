@@ -10,7 +10,8 @@ use super::loss::squared_error;
 use super::node::NodeProblem;
 use super::objective::{sum_parts, Objective};
 use crate::regularize::{
-    Biased, Global, Local, OneStep, Quantity, Reduction, RegularizeError, Unbiased, Weight,
+    Biased, FirstStage, Global, Local, LocalOptions, OneStep, Quantity, Reduction, RegularizeError,
+    StepChoice, Unbiased, Weight,
 };
 use crate::sensitivity::{backsolve, backward, backward_continuous, record, Sensitivity};
 use crate::{Adaptive, ParamField, State, Stepping, Tableau, Trajectory};
@@ -27,6 +28,11 @@ pub enum RegKind {
     LocalUnbiased,
     /// `q(t_r)` at `t_r` uniform over the accepted step starts ([`Local`] with [`Biased`]).
     LocalBiased,
+    /// Labelled option, not the paper's definition: `q` of one step at `t_r ~ U[t0, t1]` whose
+    /// `h` is the accepted step of the forward solve containing `t_r`
+    /// ([`StepChoice::Accepted`]) and whose `k₁` is differentiated
+    /// ([`FirstStage::Differentiated`]): the exact θ-derivative at fixed `z(t_r)` and `h`.
+    LocalAccepted,
 }
 
 /// A regularization term: which regularizer, of which one-step quantity `q`
@@ -136,6 +142,13 @@ where
                     .value_and_grad_on_tape(tab, f, &tape, w, gp)
                     .map(|e| e.value),
                 RegKind::LocalBiased => Local::new(one, Biased::new(sampler_seed))
+                    .value_and_grad_on_tape(tab, f, &tape, w, gp)
+                    .map(|e| e.value),
+                RegKind::LocalAccepted => Local::new(one, Unbiased::new(sampler_seed))
+                    .with_options(LocalOptions {
+                        step: StepChoice::Accepted,
+                        first_stage: FirstStage::Differentiated,
+                    })
                     .value_and_grad_on_tape(tab, f, &tape, w, gp)
                     .map(|e| e.value),
             }

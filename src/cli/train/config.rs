@@ -141,7 +141,9 @@ impl Default for TrainableConfig {
 #[serde(deny_unknown_fields, default)]
 pub struct RegularizationConfig {
     /// `none` (default), `local-unbiased` (one step at `t ~ U[t0, t1]`), `local-biased` (one
-    /// step at a uniformly chosen accepted step start) or `global` (every accepted step).
+    /// step at a uniformly chosen accepted step start), `local-accepted` (labelled option, not
+    /// the paper's: the accepted step containing `t ~ U[t0, t1]`, `k₁` differentiated) or
+    /// `global` (every accepted step).
     pub kind: String,
     /// What a step measures: `error` (`E_est·|h|`, default) or `stiffness` (`ρ·|h|`).
     pub quantity: String,

@@ -13,7 +13,7 @@ use nodal::train::{
 use nodal::{Stepping, Tableau};
 
 /// Known values of `regularization.kind`.
-const KINDS: &str = "none, local-unbiased, local-biased, global";
+const KINDS: &str = "none, local-unbiased, local-biased, local-accepted, global";
 
 /// The configured regularization for a solve with `tab` and `stepping`, `None` for
 /// `kind = "none"`.
@@ -32,6 +32,7 @@ pub fn regularization<const S: usize>(
         "none" => return Ok(None),
         "local-unbiased" => RegKind::LocalUnbiased,
         "local-biased" => RegKind::LocalBiased,
+        "local-accepted" => RegKind::LocalAccepted,
         "global" => RegKind::Global,
         other => {
             return Err(TrainCmdError::Setting(format!(

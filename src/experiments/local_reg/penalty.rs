@@ -4,29 +4,32 @@
 //! global one through the whole solve, the local one at one sampled step). Shared by the
 //! digits and spiral experiments.
 
-use crate::regularize::{
-    Biased, FirstStage, Global, Local, LocalOptions, OneStep, Reduction, StepChoice, Unbiased,
-};
-use crate::sensitivity::{backsolve, backward, backward_continuous, record, Sensitivity};
-use crate::train::TrainError;
-use crate::{Adaptive, ParamField, State, Stepping, Tableau, Trajectory};
+use crate::regularize::Quantity;
+use crate::sensitivity::Sensitivity;
+use crate::train::{RegKind, RegTerm, SampleSetup, TrainError};
+use crate::{Adaptive, ParamField, State, Tableau, Trajectory};
 
 /// The training variants compared by the experiments.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Variant {
     /// Data loss only.
     Vanilla,
-    /// `+ w·Σ_steps E_est·|h|` (sum over the accepted steps, [`Reduction::Sum`]),
-    /// differentiated through the whole solve ([`Global`]).
+    /// `+ w·Σ_steps E_est·|h|` (sum over the accepted steps,
+    /// [`Reduction::Sum`](crate::regularize::Reduction::Sum)), differentiated through the
+    /// whole solve ([`Global`](crate::regularize::Global)).
     Global,
-    /// `+ w·E_est(t_r)·|h(t_r)|`, `t_r ~ U[t0, t1]` ([`Local`] with [`Unbiased`]).
+    /// `+ w·E_est(t_r)·|h(t_r)|`, `t_r ~ U[t0, t1]` ([`Local`](crate::regularize::Local) with
+    /// [`Unbiased`](crate::regularize::Unbiased)).
     LocalUnbiased,
-    /// `+ w·E_est(t_r)·|h(t_r)|`, `t_r` uniform over the accepted step starts ([`Biased`]).
+    /// `+ w·E_est(t_r)·|h(t_r)|`, `t_r` uniform over the accepted step starts
+    /// ([`Biased`](crate::regularize::Biased)).
     LocalBiased,
     /// Labelled option, not the paper's definition: `+ w·E_est·|h|` of one step at
     /// `t_r ~ U[t0, t1]` whose `h` is the accepted step of the forward solve containing `t_r`
-    /// ([`StepChoice::Accepted`]) and whose `k₁` is differentiated
-    /// ([`FirstStage::Differentiated`]): the exact θ-derivative of `R` at fixed `z(t_r)`, `h`.
+    /// ([`StepChoice::Accepted`](crate::regularize::StepChoice::Accepted)) and whose `k₁` is
+    /// differentiated
+    /// ([`FirstStage::Differentiated`](crate::regularize::FirstStage::Differentiated)): the
+    /// exact θ-derivative of `R` at fixed `z(t_r)`, `h`.
     LocalAccepted,
 }
 
@@ -61,18 +64,8 @@ impl Variant {
 }
 
 /// A sample's contribution to a batch: loss, regularizer value and θ-gradient of
-/// `loss + weight·R`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct SampleGrad {
-    /// The data loss as returned by the loss callback.
-    pub loss: f64,
-    /// The unweighted regularizer `R` (0 for [`Variant::Vanilla`]).
-    pub reg: f64,
-    /// `∂(loss + weight·R)/∂θ`.
-    pub params: Vec<f64>,
-    /// Field evaluations of the forward solve.
-    pub nfe: usize,
-}
+/// `loss + weight·R` (the library's type).
+pub use crate::train::SampleGrad;
 
 /// Everything fixed across the samples of one evaluation.
 #[derive(Clone, Copy, Debug)]
@@ -90,8 +83,27 @@ pub struct PenaltySetup<'a, const S: usize> {
     pub weight: f64,
 }
 
+impl Variant {
+    /// The library's regularization term of this variant (`None` for vanilla): the error
+    /// estimate, as in the experiments.
+    pub fn term(self) -> Option<RegTerm> {
+        let kind = match self {
+            Variant::Vanilla => return None,
+            Variant::Global => RegKind::Global,
+            Variant::LocalUnbiased => RegKind::LocalUnbiased,
+            Variant::LocalBiased => RegKind::LocalBiased,
+            Variant::LocalAccepted => RegKind::LocalAccepted,
+        };
+        Some(RegTerm {
+            kind,
+            quantity: Quantity::Error,
+        })
+    }
+}
+
 /// Solve from `(t0, y0)` saving at `times`, evaluate `loss` on the trajectory (it returns the
-/// value and `∂loss/∂y(t_i)`), backpropagate, and add the regularizer's gradient.
+/// value and `∂loss/∂y(t_i)`), backpropagate, and add the regularizer's gradient: the
+/// library's [`crate::train::sample_gradient`] with the variant's [`Variant::term`].
 /// `sampler_seed` seeds the local samplers (one fresh seeded draw per call, so parallel
 /// samples are reproducible); `sample` labels errors.
 ///
@@ -113,81 +125,19 @@ where
     F: ParamField<D> + ?Sized,
     L: FnOnce(&Trajectory<D>) -> Result<(f64, Vec<State<D>>), TrainError>,
 {
-    let tab = setup.tab;
-    let tape =
-        record(tab, f, t0, y0, times, &Stepping::Adaptive(*setup.opts)).map_err(|source| {
-            TrainError::Solve {
-                trajectory: sample,
-                source,
-            }
-        })?;
-    let (value, dl) = loss(tape.trajectory())?;
-    let sens_err = |source| TrainError::Sensitivity {
-        trajectory: sample,
-        source,
+    let lib = SampleSetup {
+        tab: setup.tab,
+        opts: setup.opts,
+        sensitivity: setup.sensitivity,
+        term: setup.variant.term(),
+        weight: setup.weight,
     };
-    let mut g = match setup.sensitivity {
-        // The regularizers need the step tape anyway, so the stored-stage variant runs the
-        // same discrete adjoint on it (identical gradient to rounding).
-        Sensitivity::Discrete | Sensitivity::DiscreteStored => backward(&tape, tab, f, &dl),
-        Sensitivity::Continuous => backward_continuous(&tape, tab, f, &dl),
-        Sensitivity::Backsolve => backsolve(
-            tab,
-            f,
-            t0,
-            tape.trajectory(),
-            &dl,
-            &Stepping::Adaptive(*setup.opts),
-        ),
-    }
-    .map_err(sens_err)?;
-    let one = OneStep::error(setup.opts.rtol, setup.opts.atol);
-    let w = setup.weight;
-    let gp = &mut g.params;
-    let reg = match setup.variant {
-        Variant::Vanilla => Ok(0.0),
-        Variant::Global => Global {
-            one_step: one,
-            reduction: Reduction::Sum,
-        }
-        .value_and_grad(tab, f, &tape, w, gp)
-        .map(|e| e.value),
-        Variant::LocalUnbiased => Local::new(one, Unbiased::new(sampler_seed))
-            .value_and_grad_on_tape(tab, f, &tape, w, gp)
-            .map(|e| e.value),
-        Variant::LocalBiased => Local::new(one, Biased::new(sampler_seed))
-            .value_and_grad_on_tape(tab, f, &tape, w, gp)
-            .map(|e| e.value),
-        Variant::LocalAccepted => Local::new(one, Unbiased::new(sampler_seed))
-            .with_options(LocalOptions {
-                step: StepChoice::Accepted,
-                first_stage: FirstStage::Differentiated,
-            })
-            .value_and_grad_on_tape(tab, f, &tape, w, gp)
-            .map(|e| e.value),
-    }
-    .map_err(|source| TrainError::Regularize {
-        trajectory: sample,
-        source,
-    })?;
-    Ok(SampleGrad {
-        loss: value,
-        reg,
-        params: g.params,
-        nfe: tape.stats().nfe,
-    })
+    crate::train::sample_gradient(&lib, f, t0, y0, times, sample, sampler_seed, loss)
 }
 
-/// A seed for sample `sample` at iteration `iter` of a run seeded `seed` (SplitMix64
-/// finalizer over the three), so every sample of every iteration draws its own `t_r`
-/// independently of the order in which rayon runs them.
+/// A seed for sample `sample` at iteration `iter` of a run seeded `seed`, so every sample of
+/// every iteration draws its own `t_r` independently of the order in which rayon runs them
+/// (the library's [`crate::train::sample_seed`]).
 pub fn mix_seed(seed: u64, iter: u64, sample: u64) -> u64 {
-    let mut z = seed
-        .wrapping_mul(0x9E37_79B9_7F4A_7C15)
-        .wrapping_add(iter.wrapping_mul(0xBF58_476D_1CE4_E5B9))
-        .wrapping_add(sample.wrapping_mul(0x94D0_49BB_1331_11EB))
-        .wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
+    crate::train::sample_seed(seed, iter, sample)
 }

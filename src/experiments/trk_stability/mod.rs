@@ -28,8 +28,9 @@ pub mod criterion;
 mod train;
 mod write;
 
+pub use crate::trainable::tangent_to_consistency;
 pub use criterion::Verdict;
-pub use train::{tangent_to_consistency, Trained};
+pub use train::Trained;
 pub use write::{tableau_table, verdict_table, write};
 
 use super::lorenz_data::{attractor, jacobian, pooled_variance, reference_path, KnownLorenz};

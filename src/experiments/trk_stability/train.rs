@@ -9,7 +9,9 @@ use crate::experiments::lorenz_data::KnownLorenz;
 use crate::experiments::trk_error::TrkError;
 use crate::sensitivity::{gradient_with, GradientOptions, TimeDerivative};
 use crate::train::{Adam, AdamState};
-use crate::trainable::{stability_penalty, StabilitySamples, TrainableTableau};
+use crate::trainable::{
+    stability_penalty, tangent_to_consistency, StabilitySamples, TrainableTableau,
+};
 use crate::{State, Stepping, Tableau};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -144,17 +146,6 @@ fn loss(cfg: &Config, h: f64, trk: &Trk4, d: &Data<'_>) -> Result<(f64, f64, Vec
     }
     tangent_to_consistency(&mut grad, 4);
     Ok((mse, pen.value, grad))
-}
-
-/// Remove from a gradient in φ the component that changes `Σb` (the last `s` entries are
-/// `b`): the derivative of `L(project(φ))`, since the projection `b ← b + (1 − Σb)/s` is
-/// affine. Adam then moves along the constraint `Σb = 1` instead of against the projection
-/// (Adam's per-coordinate scaling of a gradient with a large `Σb` component, followed by the
-/// projection, need not be a descent step).
-pub fn tangent_to_consistency(grad: &mut [f64], s: usize) {
-    let n = grad.len();
-    let mean = grad[n - s..].iter().sum::<f64>() / s as f64;
-    grad[n - s..].iter_mut().for_each(|g| *g -= mean);
 }
 
 /// The initial tableau of a restart.
