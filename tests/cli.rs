@@ -1,18 +1,9 @@
 //! The `nodal` binary: solve and tableau commands, and their error messages.
 
+#[path = "common/cli.rs"]
+mod common;
+use common::nodal;
 use std::process::Command;
-
-fn nodal(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_nodal"))
-        .args(args)
-        .output()
-        .expect("run nodal");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 #[test]
 fn solve_prints_final_state_and_stats_and_writes_csv() {

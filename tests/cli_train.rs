@@ -3,6 +3,9 @@
 //! and with a regularizer), and the error messages for bad input. The trainable-tableau and
 //! regularization runs themselves are in `cli_train_trk.rs`.
 
+#[path = "common/cli.rs"]
+mod common;
+use common::{nodal, s};
 use nodal::model::{Model, Scaling, SolverSpec, SteppingSpec};
 use nodal::nn::Mlp;
 use rand::{Rng, SeedableRng};
@@ -10,28 +13,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn nodal(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_nodal"))
-        .args(args)
-        .output()
-        .expect("run nodal");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
 /// A fresh temporary folder for one test.
 fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("nodal-train-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
+    common::tmp_dir("train", name)
 }
 
 /// The harmonic oscillator x'' = -x from (a, 0): x = a cos t, v = -a sin t.

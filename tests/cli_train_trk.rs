@@ -3,32 +3,16 @@
 //! (`|Σb − 1| ≤ 1e-14`) and is what `model.json` / `Model::predict` integrate with; the
 //! regularizer lowers the forward NFE; misconfigurations are typed errors.
 
+#[path = "common/cli.rs"]
+mod common;
+use common::{nodal, s};
 use nodal::model::Model;
 use nodal::{solve_at, State};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-fn nodal(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_nodal"))
-        .args(args)
-        .output()
-        .expect("run nodal");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
+/// A fresh temporary folder for one test.
 fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("nodal-trk-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
+    common::tmp_dir("trk", name)
 }
 
 /// `history.csv` as a header and rows of cells.
