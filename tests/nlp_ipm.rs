@@ -544,6 +544,56 @@ fn observer_sees_every_iteration() {
     assert!(log.last().is_some_and(|e| e.1 < 1e-8 && e.2 < 1e-8));
 }
 
+/// An observer that sees the iterates can stop the solve: the solution then holds exactly the
+/// iterate it saw last, with `Status::UserStop`; stopping during restoration works too.
+#[test]
+fn observer_sees_iterates_and_can_stop() {
+    use nodal::nlp::{Control, IterInfo, IterateFn};
+    let mut seen: Vec<Vec<f64>> = Vec::new();
+    let sol = InteriorPoint::default().solve_with_observer(
+        &Hs071,
+        &mut IterateFn(|i: &IterInfo, x: &[f64]| {
+            seen.push(x.to_vec());
+            if i.iter == 3 {
+                Control::Stop
+            } else {
+                Control::Continue
+            }
+        }),
+    );
+    assert_eq!(sol.status, Status::UserStop);
+    assert_eq!(sol.iterations, 3);
+    assert_eq!(seen.len(), 4);
+    assert!(seen.iter().all(|x| x.len() == 4));
+    // the returned point is the last one seen, up to the clipping to the original bounds
+    for (a, b) in seen[3].iter().zip(&sol.x) {
+        assert!((a - b).abs() <= 1e-7, "{:?} vs {:?}", seen[3], sol.x);
+    }
+    // user variables: pushed inside HS071's bounds 1 ≤ x ≤ 5 and moving
+    assert!(seen
+        .iter()
+        .flatten()
+        .all(|&v| (1.0 - 1e-6..=5.0 + 1e-6).contains(&v)));
+    assert_ne!(seen[0], seen[3]);
+
+    let mut n = 0;
+    let sol = InteriorPoint::default().solve_with_observer(
+        &WaechterBiegler,
+        &mut IterateFn(|i: &IterInfo, x: &[f64]| {
+            n += 1;
+            assert_eq!(x.len(), 3);
+            if i.restoration {
+                Control::Stop
+            } else {
+                Control::Continue
+            }
+        }),
+    );
+    assert_eq!(sol.status, Status::UserStop);
+    assert!(sol.x.iter().all(|v| v.is_finite()));
+    assert!(n >= 2);
+}
+
 #[test]
 fn nonlinear_optimal_control_sparse_and_dense_agree_with_ddp() {
     // the dense path is O(N³) per factorization, so it gets the smaller instance

@@ -22,7 +22,7 @@ pub mod solution;
 
 pub use ipm::InteriorPoint;
 pub use lbfgs::Lbfgs;
-pub use observer::{IterInfo, NoObserver, Observer, PrintObserver};
+pub use observer::{Control, IterInfo, IterateFn, NoObserver, Observer, PrintObserver};
 pub use options::{HessianApproximation, LinearSolver, MuStrategy, Options, SparseMethod};
 pub use problem::Nlp;
 pub use solution::{Callback, InvalidProblem, Solution, Status};

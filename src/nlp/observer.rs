@@ -27,16 +27,48 @@ pub struct IterInfo {
     pub restoration: bool,
 }
 
-/// Receives an [`IterInfo`] after every iteration.
+/// What an observer wants the solver to do after an iteration.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Control {
+    /// Go on iterating (the default).
+    #[default]
+    Continue,
+    /// End the solve now with [`Status::UserStop`](crate::nlp::Status::UserStop); the
+    /// solution holds the current iterate of the regular phase.
+    Stop,
+}
+
+/// Receives an [`IterInfo`] after every iteration (argmin-style observers), and may look at
+/// the current iterate and stop the solve (a deadline, Ctrl-C, keeping the best iterate by
+/// an outside measure).
 pub trait Observer {
     /// Called once per iteration, in order.
     fn observe(&mut self, info: &IterInfo);
+
+    /// Called right after [`observe`](Observer::observe) with the current primal iterate
+    /// `x` (the user's variables and units, length `num_vars`; during restoration the
+    /// restoration phase's `x`). Return [`Control::Stop`] to end the solve. The default
+    /// ignores `x` and continues.
+    fn iterate(&mut self, _info: &IterInfo, _x: &[f64]) -> Control {
+        Control::Continue
+    }
 }
 
 /// Closures are observers.
 impl<F: FnMut(&IterInfo)> Observer for F {
     fn observe(&mut self, info: &IterInfo) {
         self(info)
+    }
+}
+
+/// A closure `FnMut(&IterInfo, &[f64]) -> Control` as an observer that sees the iterate
+/// ([`Observer::iterate`]) and may stop the solve.
+pub struct IterateFn<F>(pub F);
+
+impl<F: FnMut(&IterInfo, &[f64]) -> Control> Observer for IterateFn<F> {
+    fn observe(&mut self, _info: &IterInfo) {}
+    fn iterate(&mut self, info: &IterInfo, x: &[f64]) -> Control {
+        (self.0)(info, x)
     }
 }
 

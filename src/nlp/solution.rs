@@ -110,6 +110,10 @@ pub enum Status {
     DivergingIterates,
     /// The line search failed and the restoration phase could not find a better point.
     RestorationFailed,
+    /// The observer returned [`Control::Stop`](crate::nlp::Control::Stop); `x` is the
+    /// iterate at that point (the last regular-phase iterate if it stopped during
+    /// restoration).
+    UserStop,
     /// The problem was rejected before the first iteration.
     InvalidProblem(InvalidProblem),
 }

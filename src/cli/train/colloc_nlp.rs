@@ -2,16 +2,12 @@
 //! training loop watch (and interrupt) the interior-point solve.
 
 use super::colloc_config::CollocationSection;
-use super::INTERRUPTED;
 use nodal::collocation::{
     default_bandwidth, epanechnikov_smooth, CollocationConfig, CollocationError, CollocationNlp,
     HessianMode, Nodes,
 };
 use nodal::data::{Dataset, Trajectory};
-use nodal::nlp::Nlp;
 use nodal::nn::Mlp;
-use std::sync::atomic::Ordering;
-use std::sync::Mutex;
 use thiserror::Error;
 
 /// Fewest collocation nodes per trajectory `collocation.nodes` accepts.
@@ -200,88 +196,6 @@ pub fn batches(
             CollocationNlp::new(nodes, &y, template.clone(), config).map_err(wrap)
         })
         .collect()
-}
-
-/// An [`Nlp`] that forwards to `inner`, remembers the last point whose gradient was asked for
-/// (the solver asks at every accepted iterate, so at each observer call this is the current
-/// iterate), and after Ctrl-C returns NaN everywhere so that the solver stops at its next
-/// evaluation.
-pub struct Watched<'a> {
-    inner: &'a dyn Nlp,
-    last: Mutex<Vec<f64>>,
-}
-
-impl<'a> Watched<'a> {
-    /// Watch `inner`.
-    pub fn new(inner: &'a dyn Nlp) -> Self {
-        Self {
-            inner,
-            last: Mutex::new(Vec::new()),
-        }
-    }
-
-    /// The last iterate seen (empty before the solve).
-    pub fn last(&self) -> Vec<f64> {
-        self.last.lock().unwrap_or_else(|e| e.into_inner()).clone()
-    }
-
-    fn stop(out: &mut [f64]) -> bool {
-        let stop = INTERRUPTED.load(Ordering::SeqCst);
-        if stop {
-            out.fill(f64::NAN);
-        }
-        stop
-    }
-}
-
-impl Nlp for Watched<'_> {
-    fn num_vars(&self) -> usize {
-        self.inner.num_vars()
-    }
-    fn num_cons(&self) -> usize {
-        self.inner.num_cons()
-    }
-    fn bounds(&self, x_l: &mut [f64], x_u: &mut [f64], g_l: &mut [f64], g_u: &mut [f64]) {
-        self.inner.bounds(x_l, x_u, g_l, g_u)
-    }
-    fn initial_point(&self, x: &mut [f64]) {
-        self.inner.initial_point(x)
-    }
-    fn objective(&self, x: &[f64]) -> f64 {
-        if INTERRUPTED.load(Ordering::SeqCst) {
-            return f64::NAN;
-        }
-        self.inner.objective(x)
-    }
-    fn gradient(&self, x: &[f64], grad: &mut [f64]) {
-        if !Self::stop(grad) {
-            self.inner.gradient(x, grad);
-            let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
-            last.clear();
-            last.extend_from_slice(x);
-        }
-    }
-    fn constraints(&self, x: &[f64], g: &mut [f64]) {
-        if !Self::stop(g) {
-            self.inner.constraints(x, g)
-        }
-    }
-    fn jacobian_structure(&self) -> Vec<(usize, usize)> {
-        self.inner.jacobian_structure()
-    }
-    fn jacobian_values(&self, x: &[f64], vals: &mut [f64]) {
-        if !Self::stop(vals) {
-            self.inner.jacobian_values(x, vals)
-        }
-    }
-    fn hessian_structure(&self) -> Option<Vec<(usize, usize)>> {
-        self.inner.hessian_structure()
-    }
-    fn hessian_values(&self, x: &[f64], obj_factor: f64, lambda: &[f64], vals: &mut [f64]) {
-        if !Self::stop(vals) {
-            self.inner.hessian_values(x, obj_factor, lambda, vals)
-        }
-    }
 }
 
 #[cfg(test)]

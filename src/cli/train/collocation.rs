@@ -8,14 +8,17 @@
 
 use super::checkpoint::{Checkpoint, HistoryRow, Phase};
 use super::colloc_config::HessianChoice;
-use super::colloc_nlp::{batches, validate, ColloError, Watched};
+use super::colloc_nlp::{batches, validate, ColloError};
 use super::progress::Progress;
 use super::run::{stopped, Outcome, Setup};
 use super::target::Target;
 use super::{TrainCmdError, INTERRUPTED};
 use nodal::collocation::{between_node_residual, CollocationNlp, HessianMode, JointNlp};
 use nodal::data::Dataset;
-use nodal::nlp::{HessianApproximation, InteriorPoint, IterInfo, Nlp, Options, Solution, Status};
+use nodal::nlp::{
+    Control, HessianApproximation, InteriorPoint, IterInfo, IterateFn, Nlp, Options, Solution,
+    Status,
+};
 use nodal::report::write_atomic;
 use nodal::train::Adam;
 use std::path::Path;
@@ -115,22 +118,26 @@ pub fn train(
     // A checkpoint from the start, so that `--resume` works even after a kill.
     save(Phase::Adam, &x0[ny..], &[], 0.0)?;
 
-    let watched = Watched::new(&joint);
     let mut history: Vec<HistoryRow> = Vec::new();
     let mut best: Option<Scored> = None;
     let every = cfg.output.eval_every.max(1);
-    let consider = |iter: u64, x: Vec<f64>, best: &mut Option<Scored>| {
+    let consider = |iter: u64, x: &[f64], best: &mut Option<Scored>| {
         let e = evaluate(target, &x[ny..]);
         let score = e.map_or(f64::INFINITY, |e| e.2);
         if best.as_ref().is_none_or(|b| score < b.score) {
-            *best = Some(Scored { iter, x, score });
+            *best = Some(Scored {
+                iter,
+                x: x.to_vec(),
+                score,
+            });
         }
         e
     };
-    let mut observer = |info: &IterInfo| {
+    // Sees every iterate: evaluates every `every`-th, logs, and stops the solve on Ctrl-C.
+    let mut observer = IterateFn(|info: &IterInfo, x: &[f64]| {
         let iter = info.iter as u64;
         let e = if !info.restoration && iter % every == 0 {
-            consider(iter, watched.last(), &mut best)
+            consider(iter, x, &mut best)
         } else {
             None
         };
@@ -149,15 +156,19 @@ pub fn train(
             stability: None,
             sum_b_residual: None,
         });
-    };
-    let sol = InteriorPoint::new(options).solve_with_observer(&watched, &mut observer);
+        if INTERRUPTED.load(Ordering::SeqCst) {
+            Control::Stop
+        } else {
+            Control::Continue
+        }
+    });
+    let sol = InteriorPoint::new(options).solve_with_observer(&joint, &mut observer);
     progress.finish();
-    let interrupted = INTERRUPTED.load(Ordering::SeqCst);
+    let interrupted = sol.status == Status::UserStop;
     let last_iter = history.last().map_or(0, |r| r.iteration);
     let x = if interrupted {
-        let last = watched.last();
-        if !last.is_empty() && best.as_ref().is_none_or(|b| b.iter != last_iter) {
-            consider(last_iter, last, &mut best);
+        if best.as_ref().is_none_or(|b| b.iter != last_iter) {
+            consider(last_iter, &sol.x, &mut best);
         }
         let (it, b) = best.map_or((0, x0), |b| (b.iter, b.x));
         progress.println(&format!(

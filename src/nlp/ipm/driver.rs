@@ -4,7 +4,7 @@
 use super::engine::{norm_1, norm_inf, Engine, EngineStatus, Evals, Iterate};
 use super::filter::Filter;
 use super::{line_search, restoration};
-use crate::nlp::observer::{IterInfo, Observer};
+use crate::nlp::observer::{Control, IterInfo, Observer};
 
 /// Restoration-mode stop test on the restoration iterate.
 pub(crate) type Predicate<'p> = &'p mut dyn FnMut(&[f64]) -> bool;
@@ -30,7 +30,9 @@ pub(crate) fn run(
     let start = *iter;
     loop {
         let (e0, _, du, co) = eng.errors(it, ev, 0.0);
-        eng.report(obs, *iter, ev, it, &last);
+        if eng.report(obs, *iter, ev, it, &last) == Control::Stop {
+            return EngineStatus::UserStop;
+        }
         if let Some(pred) = predicate.as_mut() {
             if *iter > start && pred(&it.w) {
                 return EngineStatus::ReturnToRegular;

@@ -7,7 +7,7 @@ use super::filter::Filter;
 use super::inner::Inner;
 use super::kkt::Kkt;
 use crate::nlp::lbfgs::Lbfgs;
-use crate::nlp::observer::{IterInfo, Observer};
+use crate::nlp::observer::{Control, IterInfo, Observer};
 use crate::nlp::options::{HessianApproximation, LinearSolver, MuStrategy, Options};
 
 /// Largest acceptable relative residual of a sparse Newton-step solve (after refinement).
@@ -56,6 +56,8 @@ pub(crate) enum EngineStatus {
     /// The line search failed in restoration mode, or restoration failed.
     RestorationFailed,
     LocallyInfeasible,
+    /// The observer asked to stop.
+    UserStop,
     /// An internal failure (ordering / symbolic factorization).
     Internal(String),
 }
@@ -473,8 +475,8 @@ impl<'a> Engine<'a> {
         }
     }
 
-    /// Reports one iteration to the observer.
-    #[allow(clippy::too_many_arguments)]
+    /// Reports one iteration and the user part of the iterate (`w[..n_curv]`, the user's `x`: slacks and,
+    /// in restoration, `p`, `n` are internal) to the observer; returns its decision.
     pub fn report(
         &self,
         obs: &mut dyn Observer,
@@ -482,7 +484,7 @@ impl<'a> Engine<'a> {
         ev: &Evals,
         it: &Iterate,
         last: &IterInfo,
-    ) {
+    ) -> Control {
         let (_, pr, du, _) = self.errors(it, ev, self.mu);
         let info = IterInfo {
             iter,
@@ -494,5 +496,6 @@ impl<'a> Engine<'a> {
             ..last.clone()
         };
         obs.observe(&info);
+        obs.iterate(&info, &it.w[..self.p.n_curv()])
     }
 }

@@ -163,6 +163,7 @@ impl InteriorPoint {
             EngineStatus::MaxIter => Status::MaxIterations,
             EngineStatus::Diverging => Status::DivergingIterates,
             EngineStatus::LocallyInfeasible => Status::LocallyInfeasible,
+            EngineStatus::UserStop => Status::UserStop,
             EngineStatus::ReturnToRegular
             | EngineStatus::RestorationFailed
             | EngineStatus::Internal(_) => Status::RestorationFailed,

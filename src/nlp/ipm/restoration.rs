@@ -259,6 +259,7 @@ pub(crate) fn restore(
         }
         EngineStatus::MaxIter => Err(EngineStatus::MaxIter),
         EngineStatus::Diverging => Err(EngineStatus::Diverging),
+        EngineStatus::UserStop => Err(EngineStatus::UserStop),
         s => Err(match s {
             EngineStatus::Internal(e) => EngineStatus::Internal(e),
             _ => EngineStatus::RestorationFailed,
