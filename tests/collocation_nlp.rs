@@ -282,3 +282,85 @@ fn starting_point_bounds_and_extraction() {
         Err(CollocationError::Length { .. })
     ));
 }
+
+/// `fit_until` holds out the observations after a time: the objective is the mean misfit
+/// over the fitted nodes only (checked against a direct sum), its gradient and the
+/// objective's Hessian diagonal vanish at the held-out states, and a cut before the first
+/// node is an error.
+#[test]
+fn held_out_tail_leaves_the_data_term() {
+    let nodes = Nodes::new(NodeKind::Chebyshev, 9, 0.0, 3.0).unwrap();
+    let obs: Vec<f64> = nodes
+        .times()
+        .iter()
+        .flat_map(|&t| [t.sin(), 0.5 * t])
+        .collect();
+    let config = CollocationConfig {
+        lambda: 1e-2,
+        bandwidth_factor: 3.0,
+        fit_until: Some(1.5),
+        ..Default::default()
+    };
+    let p = CollocationNlp::new(
+        nodes.clone(),
+        &obs,
+        net(6, false, Activation::Tanh, 3),
+        config,
+    )
+    .unwrap();
+    let mut rng = ChaCha8Rng::seed_from_u64(12);
+    let x = random_point(&p, &mut rng);
+    let ny = 2 * nodes.len();
+    let fitted: Vec<bool> = nodes.times().iter().map(|&t| t <= 1.5).collect();
+    let n_fit = fitted.iter().filter(|&&f| f).count();
+    assert!(n_fit > 1 && n_fit < nodes.len(), "the cut splits the nodes");
+    let misfit: f64 = (0..ny)
+        .filter(|k| fitted[k / 2])
+        .map(|k| (x[k] - obs[k]).powi(2))
+        .sum();
+    let reg: f64 = x[ny..].iter().map(|v| v * v).sum();
+    assert_relative_eq!(
+        p.objective(&x),
+        misfit / n_fit as f64 + 1e-2 * reg,
+        max_relative = 1e-13
+    );
+    let mut grad = vec![0.0; p.num_vars()];
+    p.gradient(&x, &mut grad);
+    let h = 1e-6;
+    for c in 0..p.num_vars() {
+        let (mut xp, mut xm) = (x.clone(), x.clone());
+        xp[c] += h;
+        xm[c] -= h;
+        let fd = (p.objective(&xp) - p.objective(&xm)) / (2.0 * h);
+        assert_relative_eq!(grad[c], fd, epsilon = 1e-8, max_relative = 1e-6);
+        if c < ny && !fitted[c / 2] {
+            assert_eq!(grad[c], 0.0, "held-out state {c}");
+        }
+    }
+    // With zero multipliers the Hessian of the Lagrangian is the objective's: 2/N_fit on
+    // the fitted states' diagonal, 0 on the held-out ones.
+    let st = p.hessian_structure().unwrap();
+    let mut vals = vec![f64::NAN; st.len()];
+    p.hessian_values(&x, 1.0, &vec![0.0; p.num_cons()], &mut vals);
+    for (&(r, c), v) in st.iter().zip(&vals) {
+        if r == c && r < ny {
+            let want = if fitted[r / 2] {
+                2.0 / n_fit as f64
+            } else {
+                0.0
+            };
+            assert_relative_eq!(*v, want, epsilon = 1e-15);
+        }
+    }
+    let early = CollocationConfig {
+        fit_until: Some(-1.0),
+        ..config
+    };
+    assert!(matches!(
+        CollocationNlp::new(nodes, &obs, net(6, false, Activation::Tanh, 3), early),
+        Err(CollocationError::InvalidOption {
+            name: "fit_until",
+            ..
+        })
+    ));
+}

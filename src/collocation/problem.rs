@@ -37,6 +37,11 @@ pub struct CollocationConfig {
     pub bandwidth_factor: f64,
     /// Starting θ = `init_scale` × the network's (seeded Glorot) parameters (default 0.1).
     pub init_scale: f64,
+    /// Fit only the observations at nodes `t_i ≤ fit_until` (default `None`: all): the data
+    /// term becomes `(1/N_fit) Σ_{t_i ≤ fit_until} ‖y_i − y_obs,i‖²`, the later nodes keep
+    /// their ODE constraints but no data, so their observations can validate the model
+    /// (a held-out tail of the training window).
+    pub fit_until: Option<f64>,
 }
 
 impl Default for CollocationConfig {
@@ -48,6 +53,7 @@ impl Default for CollocationConfig {
             hessian: HessianMode::Exact,
             bandwidth_factor: 5.0,
             init_scale: 0.1,
+            fit_until: None,
         }
     }
 }
@@ -83,6 +89,10 @@ pub struct CollocationNlp {
     mlp: Mutex<Mlp>,
     n_theta: usize,
     config: CollocationConfig,
+    /// Whether each node's observation enters the data term (see `fit_until`).
+    fitted: Vec<bool>,
+    /// Number of fitted nodes `N_fit`.
+    n_fit: usize,
     x0: Vec<f64>,
     hess: Option<HessLayout>,
     jac_nnz: usize,
@@ -145,6 +155,16 @@ impl CollocationNlp {
                 expected: "finite",
             });
         }
+        let fitted = |t: f64| config.fit_until.is_none_or(|u| t <= u);
+        let n_fit = nodes.times().iter().filter(|&&t| fitted(t)).count();
+        if n_fit == 0 || config.fit_until.is_some_and(|u| !u.is_finite()) {
+            return Err(CollocationError::InvalidOption {
+                name: "fit_until",
+                value: config.fit_until.unwrap_or(f64::NAN),
+                expected: "finite and >= the first node",
+            });
+        }
+        let fitted: Vec<bool> = nodes.times().iter().map(|&t| fitted(t)).collect();
         let h = default_bandwidth(nodes.times(), config.bandwidth_factor)?;
         let mut x0 = epanechnikov_smooth(nodes.times(), y_obs, d, nodes.times(), h)?;
         x0.extend(mlp.params().iter().map(|p| config.init_scale * p));
@@ -163,6 +183,8 @@ impl CollocationNlp {
             mlp: Mutex::new(mlp),
             n_theta,
             config,
+            fitted,
+            n_fit,
             x0,
             hess,
             jac_nnz,
@@ -324,17 +346,23 @@ impl Nlp for CollocationNlp {
         let fit: f64 = x[..ny]
             .iter()
             .zip(&self.y_obs)
-            .map(|(y, o)| (y - o) * (y - o))
+            .enumerate()
+            .filter(|(k, _)| self.fitted[k / self.d])
+            .map(|(_, (y, o))| (y - o) * (y - o))
             .sum();
         let reg: f64 = x[ny..].iter().map(|p| p * p).sum();
-        fit / self.nodes.len() as f64 + self.config.lambda * reg
+        fit / self.n_fit as f64 + self.config.lambda * reg
     }
 
     fn gradient(&self, x: &[f64], grad: &mut [f64]) {
         let ny = self.nodes.len() * self.d;
-        let c = 2.0 / self.nodes.len() as f64;
+        let c = 2.0 / self.n_fit as f64;
         for k in 0..ny {
-            grad[k] = c * (x[k] - self.y_obs[k]);
+            grad[k] = if self.fitted[k / self.d] {
+                c * (x[k] - self.y_obs[k])
+            } else {
+                0.0
+            };
         }
         for k in ny..x.len() {
             grad[k] = 2.0 * self.config.lambda * x[k];
@@ -440,7 +468,7 @@ impl Nlp for CollocationNlp {
         let mut yy = vec![0.0; d * d];
         let mut mu = vec![0.0; d];
         let per_node = d * oh.h * s;
-        let cy = obj_factor * 2.0 / n as f64;
+        let cy = obj_factor * 2.0 / self.n_fit as f64;
         let tri = d * (d + 1) / 2;
         for i in 0..n {
             yy.fill(0.0);
@@ -464,7 +492,7 @@ impl Nlp for CollocationNlp {
             let mut k = i * tri;
             for a in 0..d {
                 for b in 0..=a {
-                    vals[k] = yy[a * d + b] + if a == b { cy } else { 0.0 };
+                    vals[k] = yy[a * d + b] + if a == b && self.fitted[i] { cy } else { 0.0 };
                     k += 1;
                 }
             }

@@ -1,7 +1,7 @@
 //! The forced Van der Pol case study (SCIENCE.md §3): one collocation NLP on the data's
 //! Chebyshev nodes, solved by the interior-point method, judged against the noise-free truth.
 
-use super::common::{mse, network, pairs, sim_mse, simulate};
+use super::common::{mse, network_with, pairs, sim_mse, simulate, simulate_tol, ThetaInit};
 use super::ExperimentError;
 use crate::collocation::{
     between_node_residual, CollocationConfig, CollocationError, CollocationNlp, NodeKind, Nodes,
@@ -9,6 +9,7 @@ use crate::collocation::{
 };
 use crate::experiments::cpu::process_cpu_seconds;
 use crate::nlp::{InteriorPoint, Nlp, Options};
+use crate::Tableau;
 use std::time::Instant;
 
 /// What one collocation training run gave.
@@ -35,12 +36,19 @@ pub struct CaseStudy {
     /// MSE of the learned ODE simulated over the training nodes from the true y(t₀).
     pub sim_train_mse: f64,
     /// MSE of the learned ODE simulated over the training nodes from the solution's own first
-    /// node state, against the *noisy* observations: uses training data only, so it may
-    /// select among runs (see [`select_by_fit`]).
+    /// node state, against the *noisy* observations at the fitted nodes (all nodes, or
+    /// `t ≤ fit_until`): uses training data only, so it may select among runs (see
+    /// [`select_by_fit`]).
     pub sim_obs_mse: f64,
+    /// The same simulation against the noisy observations at the held-out nodes
+    /// `t > fit_until` (validation MSE; NaN without `fit_until`).
+    pub val_mse: f64,
     /// MSE of the learned ODE on the test stretch, simulated from the true state at the last
     /// training node (`∞` if the simulation fails).
     pub test_mse: f64,
+    /// The test MSE as the reference code evaluates it: the same simulation by Tsit5 at its
+    /// loose tolerances rtol = 1e-3, atol = 1e-6; `∞` on failure.
+    pub test_mse_loose: f64,
     /// ODE residual at the midpoints between nodes.
     pub residual: OdeResidual,
     /// Variables and constraints of the NLP.
@@ -52,14 +60,16 @@ pub struct CaseStudy {
 }
 
 /// Train by collocation on `data` (Chebyshev nodes at `data.t_nodes`) with a seeded
-/// [`network`] (`time_input`: see there), NLP options `config` (λ, bounds, Hessian mode) and IPM options `ipm`, and
-/// evaluate.
+/// [`network_with`] (`time_input`: see [`super::common::network`]; starting θ drawn by
+/// `init`, times `config.init_scale`), NLP options `config` (λ, bounds, Hessian mode,
+/// smoother bandwidth) and IPM options `ipm`, and evaluate.
 ///
 /// Errors: collocation setup errors (e.g. fewer than 2 nodes, negative λ), network errors.
 pub fn case_study(
     data: &VdpData,
     seed: u64,
     time_input: bool,
+    init: ThetaInit,
     config: &CollocationConfig,
     ipm: &Options,
 ) -> Result<CaseStudy, ExperimentError> {
@@ -72,7 +82,7 @@ pub fn case_study(
     let nlp = CollocationNlp::new(
         nodes.clone(),
         &data.noisy_flat(),
-        network(seed, time_input)?,
+        network_with(seed, time_input, init)?,
         *config,
     )?;
     let solver = InteriorPoint::new(ipm.clone());
@@ -85,6 +95,21 @@ pub fn case_study(
     let field = nlp.field_from::<2>(&sol.x)?;
     let (t_end, y_end) = (data.t_nodes[n - 1], data.y_true[n - 1]);
     let test_prediction = simulate(&field, t_end, y_end, &data.t_test).unwrap_or_default();
+    let (sim_obs_mse, val_mse) = split_fit(
+        simulate(&field, data.t_nodes[0], node_states[0], &data.t_nodes).as_deref(),
+        data,
+        config.fit_until,
+    );
+    let test_mse_loose = simulate_tol(
+        &field,
+        t_end,
+        y_end,
+        &data.t_test,
+        &Tableau::tsit5(),
+        1e-3,
+        1e-6,
+    )
+    .map_or(f64::INFINITY, |y| mse(&y, &data.y_test_true));
     Ok(CaseStudy {
         seed,
         lambda: config.lambda,
@@ -102,23 +127,45 @@ pub fn case_study(
             &data.t_nodes,
             &data.y_true,
         ),
-        sim_obs_mse: sim_mse(
-            &field,
-            data.t_nodes[0],
-            node_states[0],
-            &data.t_nodes,
-            &data.y_noisy,
-        ),
+        sim_obs_mse,
+        val_mse,
         test_mse: if test_prediction.is_empty() {
             f64::INFINITY
         } else {
             mse(&test_prediction, &data.y_test_true)
         },
+        test_mse_loose,
         residual: between_node_residual(&nodes, states, field.mlp())?,
         size: (nlp.num_vars(), nlp.num_cons()),
         node_states,
         test_prediction,
     })
+}
+
+/// MSE of a simulation over the training nodes (`None`: it failed, ∞) against the noisy
+/// observations, split into the fitted nodes (`t ≤ fit_until`, or all) and the held-out
+/// rest (NaN if none).
+fn split_fit(sim: Option<&[[f64; 2]]>, data: &VdpData, fit_until: Option<f64>) -> (f64, f64) {
+    let Some(sim) = sim else {
+        return (f64::INFINITY, f64::INFINITY);
+    };
+    let fitted = |t: f64| fit_until.is_none_or(|u| t <= u);
+    let part = |keep: bool| -> (Vec<[f64; 2]>, Vec<[f64; 2]>) {
+        data.t_nodes
+            .iter()
+            .zip(sim.iter().zip(&data.y_noisy))
+            .filter(|(&t, _)| fitted(t) == keep)
+            .map(|(_, (s, o))| (*s, *o))
+            .unzip()
+    };
+    let (fs, fo) = part(true);
+    let (vs, vo) = part(false);
+    let val = if vs.is_empty() {
+        f64::NAN
+    } else {
+        mse(&vs, &vo)
+    };
+    (mse(&fs, &fo), val)
 }
 
 /// Model selection without test data: the run whose learned ODE, simulated over the training

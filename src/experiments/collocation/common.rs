@@ -22,6 +22,70 @@ pub fn network(seed: u64, time_input: bool) -> Result<Mlp, NnError> {
         .build()
 }
 
+/// How the network's starting parameters are drawn (seeded by the run's seed). The
+/// collocation NLP then starts from `CollocationConfig::init_scale` × these parameters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ThetaInit {
+    /// The crate's [`Mlp`] initialisation: Glorot-uniform weights
+    /// `U(±√(6/(fan_in + fan_out)))`, zero biases (default).
+    #[default]
+    GlorotUniform,
+    /// The reference code's `w_init_method = "xavier"` (its Van der Pol configuration):
+    /// every weight i.i.d. `N(0, 2/(fan_in + fan_out))` (the same variance as
+    /// [`ThetaInit::GlorotUniform`]) and every bias i.i.d. `N(0, 0.1²)`.
+    XavierNormal,
+    /// The reference code's `"random"`: every weight and bias i.i.d. `N(0, 0.1²)`.
+    Normal,
+}
+
+impl ThetaInit {
+    /// Parse `glorot`, `xavier-normal` or `normal`; `None` for anything else.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "glorot" => Some(ThetaInit::GlorotUniform),
+            "xavier-normal" => Some(ThetaInit::XavierNormal),
+            "normal" => Some(ThetaInit::Normal),
+            _ => None,
+        }
+    }
+}
+
+/// [`network`] with its parameters drawn by `init` from `ChaCha8Rng::seed_from_u64(seed)`
+/// (weights of each layer in parameter order, then its biases).
+pub fn network_with(seed: u64, time_input: bool, init: ThetaInit) -> Result<Mlp, NnError> {
+    let mut mlp = network(seed, time_input)?;
+    if init == ThetaInit::GlorotUniform {
+        return Ok(mlp);
+    }
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut params = vec![0.0; mlp.n_params()];
+    let mut l = 0;
+    while let Some((w, b)) = mlp.layer_param_ranges(l) {
+        let fan_out = b.len();
+        let fan_in = w.len() / fan_out.max(1);
+        let sd_w = match init {
+            ThetaInit::XavierNormal => (2.0 / (fan_in + fan_out) as f64).sqrt(),
+            _ => 0.1,
+        };
+        for p in &mut params[w] {
+            *p = sd_w * standard_normal(&mut rng);
+        }
+        for p in &mut params[b] {
+            *p = 0.1 * standard_normal(&mut rng);
+        }
+        l += 1;
+    }
+    mlp.set_params(&params)?;
+    Ok(mlp)
+}
+
+/// One standard normal draw (Box–Muller).
+fn standard_normal(rng: &mut ChaCha8Rng) -> f64 {
+    let u1: f64 = 1.0 - rng.random::<f64>(); // (0, 1]
+    let u2: f64 = rng.random();
+    (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
+}
+
 /// Mean squared error per component of `states` against `truth` (same length).
 pub fn mse(states: &[[f64; 2]], truth: &[[f64; 2]]) -> f64 {
     let s: f64 = states
@@ -45,13 +109,27 @@ pub fn simulate(
     y0: [f64; 2],
     times: &[f64],
 ) -> Option<Vec<[f64; 2]>> {
+    simulate_tol(field, t0, y0, times, &Tableau::<7>::dopri5(), 1e-8, 1e-8)
+}
+
+/// [`simulate`] with another 7-stage tableau and tolerances `rtol`, `atol` (the reference
+/// code evaluates its models with Tsit5 at rtol = 1e-3, atol = 1e-6).
+pub fn simulate_tol(
+    field: &MlpField<2>,
+    t0: f64,
+    y0: [f64; 2],
+    times: &[f64],
+    tableau: &Tableau<7>,
+    rtol: f64,
+    atol: f64,
+) -> Option<Vec<[f64; 2]>> {
     solve_at(
-        &Tableau::<7>::dopri5(),
+        tableau,
         field,
         t0,
         State::<2>::new(y0[0], y0[1]),
         times,
-        &Stepping::Adaptive(Adaptive::with_tol(1e-8, 1e-8)),
+        &Stepping::Adaptive(Adaptive::with_tol(rtol, atol)),
     )
     .ok()
     .map(|tr| tr.y.iter().map(|y| [y[0], y[1]]).collect())
@@ -87,11 +165,7 @@ pub fn forced_vdp_truth(mu: f64, times: &[f64]) -> Result<Vec<[f64; 2]>, SolveEr
 /// `ChaCha8Rng` seeded with `seed` (Box–Muller).
 pub fn add_noise(truth: &[[f64; 2]], sigma: f64, seed: u64) -> Vec<[f64; 2]> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut normal = || {
-        let u1: f64 = 1.0 - rng.random::<f64>(); // (0, 1]
-        let u2: f64 = rng.random();
-        (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
-    };
+    let mut normal = || standard_normal(&mut rng);
     truth
         .iter()
         .map(|y| [y[0] + sigma * normal(), y[1] + sigma * normal()])
@@ -117,4 +191,55 @@ pub fn generate_data(
         noise_sigma: sigma,
         mu,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sd(v: &[f64]) -> f64 {
+        (v.iter().map(|x| x * x).sum::<f64>() / v.len() as f64).sqrt()
+    }
+
+    /// The reference code's draws: Xavier-normal weights (σ = √(2/34) for both layers of
+    /// [2, 32, 2]) and N(0, 0.1²) biases; `Normal` draws everything at σ = 0.1; Glorot is the
+    /// plain network; draws are reproducible per seed.
+    #[test]
+    fn theta_init_draws_the_reference_scales() {
+        let plain = network(3, false).unwrap();
+        assert_eq!(
+            network_with(3, false, ThetaInit::GlorotUniform)
+                .unwrap()
+                .params(),
+            plain.params()
+        );
+        let x = network_with(3, false, ThetaInit::XavierNormal).unwrap();
+        assert_eq!(
+            x.params(),
+            network_with(3, false, ThetaInit::XavierNormal)
+                .unwrap()
+                .params()
+        );
+        let (mut w, mut b) = (Vec::new(), Vec::new());
+        for l in 0..2 {
+            let (rw, rb) = x.layer_param_ranges(l).unwrap();
+            w.extend_from_slice(&x.params()[rw]);
+            b.extend_from_slice(&x.params()[rb]);
+        }
+        assert_eq!((w.len(), b.len()), (128, 34));
+        let want = (2.0f64 / 34.0).sqrt();
+        assert!((sd(&w) / want - 1.0).abs() < 0.2, "weight sd {}", sd(&w));
+        assert!((sd(&b) / 0.1 - 1.0).abs() < 0.35, "bias sd {}", sd(&b));
+        let n = network_with(3, false, ThetaInit::Normal).unwrap();
+        assert!(
+            (sd(n.params()) / 0.1 - 1.0).abs() < 0.2,
+            "sd {}",
+            sd(n.params())
+        );
+        assert_eq!(
+            ThetaInit::parse("xavier-normal"),
+            Some(ThetaInit::XavierNormal)
+        );
+        assert_eq!(ThetaInit::parse("he"), None);
+    }
 }

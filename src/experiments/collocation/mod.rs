@@ -3,7 +3,8 @@
 //! (Tsay & Shapovalova 2025; SCIENCE.md §3; issue #7).
 //!
 //! 1. [`case_study`]: the collocation NLP on the 200 Chebyshev nodes of `data/vdp_forced.json`
-//!    (σ = 0.1, [2, 32, 2] tanh, λ = 1e-4), solved by [`crate::nlp::InteriorPoint`]: IPM
+//!    (σ = 0.1, [2, 32, 2] tanh, λ = 1e-5 chosen on held-out training data, the reference
+//!    code's bounds), solved by [`crate::nlp::InteriorPoint`]: IPM
 //!    iterations, wall and CPU time, train MSE against the truth, test MSE on [15, 30], ODE
 //!    residual between nodes.
 //! 2. [`sequential`]: the same network, data and weight decay trained through dopri5 with the
@@ -26,6 +27,7 @@ mod tables;
 
 pub use admm::{admm_study, AdmmSetup, AdmmStudy, AdmmTiming, Window};
 pub use case_study::{case_study, select_by_fit, CaseStudy};
+pub use common::ThetaInit;
 pub use sequential::{sequential, Sequential, SequentialConfig};
 
 use crate::collocation::{
@@ -73,8 +75,14 @@ pub struct Config {
     /// Feed `t` to the network (non-autonomous field; default `false`, the published
     /// `[2, 32, 2]` architecture). See [`common::network`].
     pub time_input: bool,
-    /// Weight decay λ of the case study and the sequential baseline (default 1e-4).
+    /// Weight decay λ of the case study and the sequential baseline (default 1e-5: the value
+    /// of {1e-6, 3e-6, 1e-5, 3e-5, 1e-4, 2e-4, 5e-4, 1e-3} whose model, fitted on the nodes in
+    /// [0, 12] only, best predicts the held-out training observations in (12, 15]; see
+    /// docs/results.md. The paper's 1e-4 gives test MSE 0.47 on this data.)
     pub lambda: f64,
+    /// The reference code's box `|y| ≤ 5`, `|θ| ≤ 100` on the case-study NLP (default `true`,
+    /// as the reference code always has it; it also brings every seed to the same minimum).
+    pub bounds: bool,
     /// Network seeds solved in the case study, `seed..seed + case_seeds` (default 5, at least
     /// 1); the run kept is chosen without test data by [`select_by_fit`], and the sequential
     /// baseline starts from the same seed.
@@ -96,7 +104,8 @@ impl Default for Config {
         Config {
             seed: 0,
             time_input: false,
-            lambda: 1e-4,
+            lambda: 1e-5,
+            bounds: true,
             case_seeds: 5,
             ipm: Options::default(),
             case_nodes: None,
@@ -179,9 +188,20 @@ pub fn run(config: &Config) -> Result<Outcome, ExperimentError> {
     };
     let nlp_config = CollocationConfig {
         lambda: config.lambda,
+        state_bound: config.bounds.then_some(5.0),
+        param_bound: config.bounds.then_some(100.0),
         ..Default::default()
     };
-    let solve = |seed| case_study(&data, seed, config.time_input, &nlp_config, &config.ipm);
+    let solve = |seed| {
+        case_study(
+            &data,
+            seed,
+            config.time_input,
+            ThetaInit::default(),
+            &nlp_config,
+            &config.ipm,
+        )
+    };
     let mut case_runs = vec![solve(config.seed)?];
     for seed in config.seed + 1..config.seed + config.case_seeds {
         case_runs.push(solve(seed)?);

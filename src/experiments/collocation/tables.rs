@@ -11,9 +11,9 @@ fn case_study(o: &Outcome) -> Table {
     let mut t = Table::new(
         &format!(
             "Collocation case study: forced Van der Pol, {}; [2, 32, 2] tanh (time input: {}), \
-             λ = {:e}; one row per network seed, the selected run (smallest fit MSE: learned \
+             λ = {:e}, bounds |y| ≤ 5, |θ| ≤ 100: {}; one row per network seed, the selected run (smallest fit MSE: learned \
              ODE simulated from its first node state vs the noisy observations) marked",
-            o.data_source, o.config.time_input, o.case.lambda
+            o.data_source, o.config.time_input, o.case.lambda, o.config.bounds
         ),
         &[
             "status",
