@@ -28,6 +28,7 @@ mod trk;
 
 pub use adam::{Adam, AdamState};
 pub use data::{validate_set, TimeSeries};
+pub(crate) use error::check_len;
 pub use error::TrainError;
 pub use lbfgs::{Lbfgs, LineSearch};
 pub use loss::{mse, squared_error, HeadGrad, LinearHead, LossGrad};

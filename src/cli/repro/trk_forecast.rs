@@ -6,7 +6,7 @@ use crate::cli::CliError;
 use clap::{Args, ValueEnum};
 use nodal::experiments::trk_error::TrkError;
 use nodal::experiments::trk_forecast::{
-    results_table, run as run_experiment, write, Config, Method,
+    results_table, run as run_experiment, trk::TrkInit, write, Config, Method,
 };
 use std::time::Instant;
 
@@ -36,6 +36,21 @@ pub struct TrkForecastArgs {
     /// Hidden widths of the MLP (default 32,32).
     #[arg(long, num_args = 1.., value_delimiter = ',')]
     hidden: Vec<usize>,
+    /// TRK10: rate of the tableau's parameters relative to θ during Adam (default 0 = frozen).
+    #[arg(long)]
+    phi_adam: Option<f64>,
+    /// TRK10: rate of the tableau's parameters relative to θ during L-BFGS (default 1).
+    #[arg(long)]
+    phi_lbfgs: Option<f64>,
+    /// TRK10's starting scheme (default: rk4-halves for h ≤ 0.2, midpoint-fifths above).
+    #[arg(long, value_enum)]
+    trk_init: Option<TrkInitArg>,
+    /// Fraction of the iteration budget Dopri8 gets (default 0.5).
+    #[arg(long)]
+    dopri8_budget: Option<f64>,
+    /// Peak Adam learning rate (default 1e-2).
+    #[arg(long)]
+    lr: Option<f64>,
     /// Methods to run (default all).
     #[arg(long, num_args = 1.., value_delimiter = ',')]
     methods: Vec<MethodArg>,
@@ -49,6 +64,22 @@ enum MethodArg {
     Rk4,
     Dopri8,
     Trk10,
+}
+
+/// TRK10's starting scheme on the command line.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum TrkInitArg {
+    Rk4Halves,
+    MidpointFifths,
+}
+
+impl From<TrkInitArg> for TrkInit {
+    fn from(m: TrkInitArg) -> Self {
+        match m {
+            TrkInitArg::Rk4Halves => TrkInit::Rk4Halves,
+            TrkInitArg::MidpointFifths => TrkInit::MidpointFifths,
+        }
+    }
 }
 
 impl From<MethodArg> for Method {
@@ -86,6 +117,21 @@ pub fn run(args: &TrkForecastArgs) -> Result<(), CliError> {
     }
     if let Some(n) = args.horizon_iters {
         cfg.horizon_iters = n;
+    }
+    if let Some(r) = args.phi_adam {
+        cfg.phi_adam = r;
+    }
+    if let Some(r) = args.phi_lbfgs {
+        cfg.phi_lbfgs = r;
+    }
+    if let Some(i) = args.trk_init {
+        cfg.trk_init = Some(i.into());
+    }
+    if let Some(f) = args.dopri8_budget {
+        cfg.dopri8_budget = f;
+    }
+    if let Some(r) = args.lr {
+        cfg.lr = r;
     }
     if let Some(s) = args.train_span {
         cfg.train_span = s;

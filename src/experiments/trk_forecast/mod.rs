@@ -11,7 +11,9 @@
 //!   (per-component mean and standard deviation of the training observations), autonomous.
 //! * **Schemes**: Euler, RK4 (fixed step h), Dopri8 = adaptive DOP853 (rtol = atol =
 //!   `dopri8_tol`) for both training and forecasting, and TRK10 (a `TrainableTableau<10>`
-//!   from [`trk::rk4_twice_plus_two`], trained jointly with θ through the discrete adjoint).
+//!   from [`Config::trk_init_for`], trained jointly with θ through the discrete adjoint; the
+//!   tableau's parameters φ move at the rates [`Config::phi_adam`], [`Config::phi_lbfgs`]
+//!   relative to θ, by default frozen during Adam).
 //!   Loss: MSE over the observations of a window (standardised units). Training
 //!   ([`optim::train`]): Adam (warm-up + cosine decay, mini-batches) on one-step pairs, L-BFGS on
 //!   all one-step pairs, L-BFGS on all full windows.
@@ -110,6 +112,20 @@ pub struct Config {
     pub lbfgs_iters: u64,
     /// L-BFGS iterations on all full windows at the end (default 100).
     pub horizon_iters: u64,
+    /// TRK10: rate of the tableau's parameters φ relative to θ during Adam (default 0: φ
+    /// frozen, a θ-only warm-up with the initial scheme; see [`optim::PhiRate`]).
+    pub phi_adam: f64,
+    /// TRK10: rate of φ relative to θ during the L-BFGS stages (default 1).
+    pub phi_lbfgs: f64,
+    /// TRK10's starting scheme (default `None`: [`trk::TrkInit::Rk4Halves`] for h ≤ 0.2,
+    /// [`trk::TrkInit::MidpointFifths`] above, where two RK4 half steps are no longer stable
+    /// for Lorenz-63's stiffest eigenvalue ≈ −22.8 (SCIENCE §1 (a)): `h·22.8/2 > 2.785`
+    /// from h ≈ 0.245).
+    pub trk_init: Option<trk::TrkInit>,
+    /// Fraction of the Adam and L-BFGS iterations that Dopri8 gets (default 0.5: its
+    /// training costs ≈ 5× TRK10's per iteration, 49 NFE per step of h against 10, and the
+    /// whole run is meant to take minutes).
+    pub dopri8_budget: f64,
     /// Tolerance of Dopri8 in training and forecasting (default 1e-6).
     pub dopri8_tol: f64,
     /// Reference tolerance (default 1e-12).
@@ -139,6 +155,10 @@ impl Default for Config {
             batch: 64,
             lbfgs_iters: 500,
             horizon_iters: 100,
+            phi_adam: 0.0,
+            phi_lbfgs: 1.0,
+            trk_init: None,
+            dopri8_budget: 0.5,
             dopri8_tol: 1e-6,
             ref_tol: 1e-12,
             sindy_degree: 2,
@@ -165,6 +185,15 @@ impl Config {
         }
     }
 
+    /// TRK10's starting scheme at sampling interval `h` (see [`Config::trk_init`]).
+    pub fn trk_init_for(&self, h: f64) -> trk::TrkInit {
+        self.trk_init.unwrap_or(if h <= 0.2 {
+            trk::TrkInit::Rk4Halves
+        } else {
+            trk::TrkInit::MidpointFifths
+        })
+    }
+
     fn check(&self) -> Result<(), TrkError> {
         at_least_one("hs", self.hs.len())?;
         at_least_one("methods", self.methods.len())?;
@@ -185,12 +214,19 @@ impl Config {
         ] {
             positive(name, v)?;
         }
-        if !(self.noise.is_finite() && self.noise >= 0.0) {
-            return Err(TrkError::Config {
-                name: "noise",
-                value: self.noise,
-                expected: "finite and ≥ 0",
-            });
+        for (name, v) in [
+            ("noise", self.noise),
+            ("phi_adam", self.phi_adam),
+            ("phi_lbfgs", self.phi_lbfgs),
+            ("dopri8_budget", self.dopri8_budget),
+        ] {
+            if !(v.is_finite() && v >= 0.0) {
+                return Err(TrkError::Config {
+                    name,
+                    value: v,
+                    expected: "finite and ≥ 0",
+                });
+            }
         }
         Ok(())
     }
@@ -351,14 +387,17 @@ fn mlp(cfg: &Config) -> Result<MlpField<3>, TrkError> {
         .into_field::<3>()?)
 }
 
-fn budget(cfg: &Config) -> optim::Budget {
+/// The optimisation budget, every iteration count scaled by `fraction` (rounded).
+fn budget(cfg: &Config, fraction: f64) -> optim::Budget {
+    let scaled = |n: u64| (n as f64 * fraction).round() as u64;
     optim::Budget {
-        iters: cfg.iters,
+        iters: scaled(cfg.iters),
         lr: cfg.lr,
         batch: cfg.batch,
-        lbfgs_iters: cfg.lbfgs_iters,
-        horizon_iters: cfg.horizon_iters,
+        lbfgs_iters: scaled(cfg.lbfgs_iters),
+        horizon_iters: scaled(cfg.horizon_iters),
         seed: cfg.seed,
+        phi: None,
     }
 }
 
@@ -378,11 +417,12 @@ fn fixed<const S: usize>(
     obs: &Observations,
     tab: Tableau<S>,
     stepping: Stepping<f64>,
+    fraction: f64,
 ) -> Result<(MlpField<3>, Fit), TrkError> {
     let field = mlp(cfg)?;
     let one = NodeProblem::new(tab, field.clone(), obs.train_steps.clone(), stepping)?;
     let all = NodeProblem::new(tab, field, obs.train_windows.clone(), stepping)?;
-    let t = optim::train(&budget(cfg), &one, &all, all.initial_params())?;
+    let t = optim::train(&budget(cfg, fraction), &one, &all, all.initial_params())?;
     Ok((all.field_with(&t.params)?, record(&t)))
 }
 
@@ -412,28 +452,42 @@ pub fn fit(cfg: &Config, obs: &Observations, method: Method) -> Result<(Model, F
             )
         }
         Method::Euler => neural(
-            fixed(cfg, obs, Tableau::<1>::euler(), Stepping::Fixed(h))?,
+            fixed(cfg, obs, Tableau::<1>::euler(), Stepping::Fixed(h), 1.0)?,
             Scheme::Euler,
         ),
         Method::Rk4 => neural(
-            fixed(cfg, obs, Tableau::<4>::rk4(), Stepping::Fixed(h))?,
+            fixed(cfg, obs, Tableau::<4>::rk4(), Stepping::Fixed(h), 1.0)?,
             Scheme::Rk4,
         ),
         Method::Dopri8 => neural(
-            fixed(cfg, obs, Tableau::<12>::dop853(), dopri8(cfg))?,
+            fixed(
+                cfg,
+                obs,
+                Tableau::<12>::dop853(),
+                dopri8(cfg),
+                cfg.dopri8_budget,
+            )?,
             Scheme::Dopri8,
         ),
         Method::Trk10 => {
             let problem = |data: &[TimeSeries<3>]| -> Result<_, TrkError> {
                 Ok(trk::TrkNodeProblem::<10>::new(
                     mlp(cfg)?,
-                    &trk::rk4_twice_plus_two(),
+                    &cfg.trk_init_for(h).tableau(),
                     data.to_vec(),
                     h,
                 )?)
             };
             let (one, all) = (problem(&obs.train_steps)?, problem(&obs.train_windows)?);
-            let t = optim::train(&budget(cfg), &one, &all, all.initial_params())?;
+            let b = optim::Budget {
+                phi: Some(optim::PhiRate {
+                    n_theta: all.n_theta(),
+                    adam: cfg.phi_adam,
+                    lbfgs: cfg.phi_lbfgs,
+                }),
+                ..budget(cfg, 1.0)
+            };
+            let t = optim::train(&b, &one, &all, all.initial_params())?;
             (
                 Model::Neural {
                     field: all.field_with(&t.params)?,

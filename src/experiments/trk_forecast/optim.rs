@@ -25,6 +25,123 @@ pub struct Budget {
     pub horizon_iters: u64,
     /// Seed of the mini-batch sampler.
     pub seed: u64,
+    /// For a joint (θ, φ) problem: where φ starts and how fast each stage may move it
+    /// (`None`: every parameter moves at the optimiser's own rate).
+    pub phi: Option<PhiRate>,
+}
+
+/// How fast the scheme's parameters φ (the tail of the parameter vector, after θ) move
+/// relative to θ in each training stage.
+///
+/// A stage with rate `s` optimises over `(θ, ψ)` with `φ = φ₀ + s·ψ` (φ₀ = φ at the start of
+/// the stage, ψ starting at 0), so the gradient in ψ is `s·∂L/∂φ`: a first-order step of
+/// Adam (whose step is ≈ lr per coordinate whatever the gradient's size) moves φ by ≈ `s·lr`,
+/// and `s = 0` freezes φ exactly (zero gradient ⇒ zero Adam moments ⇒ zero update).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PhiRate {
+    /// Length of θ; φ is `params[n_theta..]`.
+    pub n_theta: usize,
+    /// Rate of φ during Adam (default in the experiment: 0, φ frozen: a θ-only warm-up with
+    /// the initial scheme).
+    pub adam: f64,
+    /// Rate of φ during both L-BFGS stages.
+    pub lbfgs: f64,
+}
+
+/// An objective over `(θ, ψ)` with `φ = φ₀ + scale·ψ` (see [`PhiRate`]).
+pub struct PhiScaled<'a, O> {
+    obj: &'a O,
+    n_theta: usize,
+    phi0: Vec<f64>,
+    scale: f64,
+}
+
+impl<'a, O: Objective> PhiScaled<'a, O> {
+    /// Wrap `obj` around the parameters `start` (θ, φ₀); the wrapped start is
+    /// [`Self::start`].
+    pub fn new(obj: &'a O, n_theta: usize, start: &[f64], scale: f64) -> Self {
+        Self {
+            obj,
+            n_theta,
+            phi0: start[n_theta.min(start.len())..].to_vec(),
+            scale,
+        }
+    }
+
+    /// `(θ, ψ = 0)` for `params = (θ, φ₀)`.
+    pub fn start(&self, params: &[f64]) -> Vec<f64> {
+        let mut q = params.to_vec();
+        q[self.n_theta..].iter_mut().for_each(|v| *v = 0.0);
+        q
+    }
+
+    /// `(θ, φ₀ + scale·ψ)` for `q = (θ, ψ)`.
+    pub fn params(&self, q: &[f64]) -> Vec<f64> {
+        let mut p = q.to_vec();
+        for (v, f0) in p[self.n_theta..].iter_mut().zip(&self.phi0) {
+            *v = f0 + self.scale * *v;
+        }
+        p
+    }
+}
+
+impl<O: Objective> Objective for PhiScaled<'_, O> {
+    fn n_params(&self) -> usize {
+        self.obj.n_params()
+    }
+
+    fn n_samples(&self) -> usize {
+        self.obj.n_samples()
+    }
+
+    fn eval(&self, q: &[f64], batch: &[usize]) -> Result<(f64, Vec<f64>), TrainError> {
+        crate::train::check_len("parameters (θ then ψ)", self.n_params(), q.len())?;
+        let (l, mut g) = self.obj.eval(&self.params(q), batch)?;
+        g[self.n_theta..].iter_mut().for_each(|v| *v *= self.scale);
+        Ok((l, g))
+    }
+
+    fn loss(&self, q: &[f64], batch: &[usize]) -> Result<f64, TrainError> {
+        crate::train::check_len("parameters (θ then ψ)", self.n_params(), q.len())?;
+        self.obj.loss(&self.params(q), batch)
+    }
+}
+
+/// One training stage.
+#[derive(Clone, Copy, Debug)]
+enum Stage {
+    Adam,
+    Lbfgs(u64),
+}
+
+fn run_stage<O: Objective>(
+    b: &Budget,
+    obj: &O,
+    stage: Stage,
+    p: &mut Vec<f64>,
+) -> Result<(), String> {
+    match stage {
+        Stage::Adam => adam(b, obj, p),
+        Stage::Lbfgs(iters) => lbfgs(iters, obj, p),
+    }
+}
+
+/// Run `stage` on `obj` with φ moving at `rate` (`None`: no wrapper).
+fn with_rate<O: Objective>(
+    b: &Budget,
+    obj: &O,
+    rate: Option<(usize, f64)>,
+    stage: Stage,
+    p: &mut Vec<f64>,
+) -> Result<(), String> {
+    let Some((n_theta, scale)) = rate else {
+        return run_stage(b, obj, stage, p);
+    };
+    let wrapped = PhiScaled::new(obj, n_theta, p, scale);
+    let mut q = wrapped.start(p);
+    let r = run_stage(b, &wrapped, stage, &mut q);
+    *p = wrapped.params(&q);
+    r
 }
 
 /// Learning rate of Adam iteration `k` of `n`: warm-up from `lr/10` over `⌈n/20⌉`
@@ -126,15 +243,24 @@ pub fn train<A: Objective, B: Objective>(
     let loss_start = horizon.loss(&init, &all(horizon.n_samples()))?;
     let one_step_start = one_step.loss(&init, &all(one_step.n_samples()))?;
     let mut p = init;
-    let stopped = adam(b, one_step, &mut p)
-        .and_then(|_| lbfgs(b.lbfgs_iters, one_step, &mut p))
+    let adam_rate = b.phi.map(|r| (r.n_theta, r.adam));
+    let lbfgs_rate = b.phi.map(|r| (r.n_theta, r.lbfgs));
+    let stopped = with_rate(b, one_step, adam_rate, Stage::Adam, &mut p)
+        .and_then(|_| with_rate(b, one_step, lbfgs_rate, Stage::Lbfgs(b.lbfgs_iters), &mut p))
         .err();
     let loss_one_step = one_step
         .loss(&p, &all(one_step.n_samples()))
         .unwrap_or(f64::NAN);
     let stopped = match stopped {
         Some(s) => Some(s),
-        None => lbfgs(b.horizon_iters, horizon, &mut p).err(),
+        None => with_rate(
+            b,
+            horizon,
+            lbfgs_rate,
+            Stage::Lbfgs(b.horizon_iters),
+            &mut p,
+        )
+        .err(),
     };
     let loss_end = horizon
         .loss(&p, &all(horizon.n_samples()))
@@ -151,8 +277,96 @@ pub fn train<A: Objective, B: Objective>(
 
 #[cfg(test)]
 mod tests {
-    use super::learning_rate;
+    use super::{learning_rate, train, Budget, PhiRate, PhiScaled};
+    use crate::experiments::trk_forecast::trk::{rk4_twice_plus_two, TrkNodeProblem};
+    use crate::nn::{Activation, Mlp};
+    use crate::train::{Objective, TimeSeries};
+    use crate::State;
     use approx::assert_relative_eq;
+
+    /// TRK10 on four 2-step windows of a damped rotation, MLP 3 → 4 → 3.
+    fn problem() -> TrkNodeProblem<10> {
+        let field = Mlp::builder(&[3, 4, 3])
+            .hidden_activation(Activation::Tanh)
+            .seed(3)
+            .build()
+            .unwrap()
+            .into_field::<3>()
+            .unwrap();
+        let h = 0.2;
+        let y =
+            |t: f64| State::<3>::new((-0.1 * t).exp() * t.cos(), (-0.1 * t).exp() * t.sin(), 0.5);
+        let data = (0..4)
+            .map(|w| {
+                let t0 = 0.3 * w as f64;
+                let times = vec![0.0, h, 2.0 * h];
+                let values = times.iter().map(|&t| y(t0 + t)).collect();
+                TimeSeries::new(times, values, None).unwrap()
+            })
+            .collect();
+        TrkNodeProblem::new(field, &rk4_twice_plus_two(), data, h).unwrap()
+    }
+
+    fn budget(phi: PhiRate) -> Budget {
+        Budget {
+            iters: 20,
+            lr: 1e-2,
+            batch: 2,
+            lbfgs_iters: 5,
+            horizon_iters: 0,
+            seed: 1,
+            phi: Some(phi),
+        }
+    }
+
+    #[test]
+    fn frozen_phi_keeps_the_initial_consistent_tableau_while_theta_learns() {
+        let prob = problem();
+        let init = prob.initial_params();
+        let nt = prob.n_theta();
+        let frozen = PhiRate {
+            n_theta: nt,
+            adam: 0.0,
+            lbfgs: 0.0,
+        };
+        let t = train(&budget(frozen), &prob, &prob, init.clone()).unwrap();
+        assert!(t.stopped.is_none(), "{:?}", t.stopped);
+        assert_eq!(&t.params[nt..], &init[nt..]);
+        assert!(t.params[..nt] != init[..nt]);
+        assert!(t.loss_end < t.loss_start);
+        let tab = prob.tableau(&t.params).unwrap();
+        let start = rk4_twice_plus_two();
+        assert_eq!((tab.a, tab.b, tab.c), (start.a, start.b, start.c));
+        assert_relative_eq!(tab.b.iter().sum::<f64>(), 1.0, epsilon = 1e-14);
+        // With a non-zero rate φ does move, and the scheme it yields stays on Σb = 1.
+        let moving = PhiRate {
+            adam: 0.1,
+            ..frozen
+        };
+        let t = train(&budget(moving), &prob, &prob, init.clone()).unwrap();
+        assert!(t.params[nt..] != init[nt..]);
+        let tab = prob.tableau(&t.params).unwrap();
+        assert_relative_eq!(tab.b.iter().sum::<f64>(), 1.0, epsilon = 1e-14);
+    }
+
+    #[test]
+    fn scaled_phi_gradient_is_the_chain_rule_of_the_scale() {
+        let prob = problem();
+        let p = prob.initial_params();
+        let nt = prob.n_theta();
+        let wrapped = PhiScaled::new(&prob, nt, &p, 0.25);
+        let q = wrapped.start(&p);
+        assert_eq!(wrapped.params(&q), p);
+        let all: Vec<usize> = (0..prob.n_samples()).collect();
+        let (l, g) = prob.eval(&p, &all).unwrap();
+        let (lw, gw) = wrapped.eval(&q, &all).unwrap();
+        assert_relative_eq!(l, lw);
+        for i in 0..p.len() {
+            let s = if i < nt { 1.0 } else { 0.25 };
+            assert_relative_eq!(gw[i], s * g[i], max_relative = 1e-12);
+        }
+        assert!(wrapped.eval(&q[1..], &all).is_err());
+    }
 
     #[test]
     fn schedule_warms_up_then_decays_to_one_percent() {

@@ -6,50 +6,90 @@ use crate::train::{Objective, TimeSeries, TrainError, TrkProblem};
 use crate::Tableau;
 
 /// The starting scheme of TRK10: two classical RK4 half steps (8 stages, order 4, real
-/// stability interval 2 × 2.785) followed by 2 spare stages with zero weight (each evaluates
-/// `f` at the step's end state, `c = 1`), so training starts from a sound scheme and can put
-/// weight on the spare stages.
+/// stability interval 2 × 2.785 in units of h/2) followed by 2 spare stages with zero weight
+/// (each evaluates `f` at the step's end state, `c = 1`), so training starts from a sound
+/// scheme and can put weight on the spare stages.
 pub fn rk4_twice_plus_two() -> Tableau<10> {
-    let rk = Tableau::<4>::rk4();
-    let mut a = [[0.0; 10]; 10];
-    let mut c = [0.0; 10];
-    let mut b = [0.0; 10];
-    for half in 0..2 {
-        let o = 4 * half;
-        for i in 0..4 {
-            for j in 0..4 {
-                a[o + i][o + j] = 0.5 * rk.a[i][j];
+    composed(&Tableau::<4>::rk4(), 2, 4, "rk4x2+2")
+}
+
+/// The alternative starting scheme of TRK10: five explicit-midpoint fifth steps (10 stages,
+/// order 2, real stability interval 5 × 2 = 10 in units of h against RK4 halves' 5.57):
+/// stable for `h·|λ| < 10`, i.e. at h = 0.4 for Lorenz-63's stiffest eigenvalue (≈ −22.8,
+/// `h·|λ| ≈ 9.1`), where the RK4 halves (`h·|λ|/2 ≈ 4.6 > 2.785`) are not.
+pub fn midpoint_five_times() -> Tableau<10> {
+    composed(&Tableau::<2>::midpoint(), 5, 2, "midpoint×5")
+}
+
+/// `n` substeps of size `1/n` of `rk` (K stages each, order `order`), then `S − nK` spare
+/// stages with zero weight evaluating `f` at the step's end state (`c = 1`). Requires
+/// `nK ≤ S` (the callers above are fixed).
+fn composed<const K: usize, const S: usize>(
+    rk: &Tableau<K>,
+    n: usize,
+    order: u8,
+    name: &'static str,
+) -> Tableau<S> {
+    debug_assert!(n * K <= S && n >= 1);
+    let w = 1.0 / n as f64;
+    let mut a = [[0.0; S]; S];
+    let mut c = [0.0; S];
+    let mut b = [0.0; S];
+    for (row, (a_row, c_row)) in a.iter_mut().zip(c.iter_mut()).enumerate() {
+        // Substep of this stage (`n` for the spare stages) and its stage within the substep.
+        let (sub, i) = if row < n * K {
+            (row / K, row % K)
+        } else {
+            (n, 0)
+        };
+        for (col, v) in a_row.iter_mut().enumerate().take(n * K) {
+            let (sub_j, j) = (col / K, col % K);
+            if sub_j < sub {
+                *v = w * rk.b[j];
+            } else if sub_j == sub {
+                *v = w * rk.a[i][j];
             }
-            for (j, v) in a[o + i].iter_mut().take(o).enumerate() {
-                *v = b_half(&rk, j);
-            }
-            c[o + i] = 0.5 * half as f64 + 0.5 * rk.c[i];
-            b[o + i] = 0.5 * rk.b[i];
+        }
+        *c_row = if sub < n {
+            w * (sub as f64 + rk.c[i])
+        } else {
+            1.0
+        };
+        if sub < n {
+            b[row] = w * rk.b[i];
         }
     }
-    for row in a.iter_mut().skip(8) {
-        for (j, v) in row.iter_mut().take(8).enumerate() {
-            *v = b_half(&rk, j % 4);
-        }
-    }
-    c[8] = 1.0;
-    c[9] = 1.0;
     Tableau {
         a,
         b,
         c,
         b_hat: None,
         b_hat2: None,
-        order: 4,
+        order,
         embedded_order: None,
         fsal: false,
         interpolant: crate::tableau::Interpolant::Hermite,
-        name: "rk4x2+2",
+        name,
     }
 }
 
-fn b_half(rk: &Tableau<4>, j: usize) -> f64 {
-    0.5 * rk.b[j % 4]
+/// Which scheme TRK10 starts from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TrkInit {
+    /// [`rk4_twice_plus_two`] (default for h ≤ 0.2).
+    Rk4Halves,
+    /// [`midpoint_five_times`].
+    MidpointFifths,
+}
+
+impl TrkInit {
+    /// The starting tableau.
+    pub fn tableau(self) -> Tableau<10> {
+        match self {
+            TrkInit::Rk4Halves => rk4_twice_plus_two(),
+            TrkInit::MidpointFifths => midpoint_five_times(),
+        }
+    }
 }
 
 /// Mean squared forecast error over windows of observations, solved with fixed steps of the
@@ -119,5 +159,46 @@ impl<const S: usize> Objective for TrkNodeProblem<S> {
 
     fn loss(&self, params: &[f64], batch: &[usize]) -> Result<f64, TrainError> {
         self.0.loss(params, batch)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{midpoint_five_times, rk4_twice_plus_two};
+    use crate::Tableau;
+    use approx::assert_relative_eq;
+
+    /// Stability function `R(z) = 1 + z bᵀ Y`, `Y = 1 + z A Y` (explicit, so forward
+    /// substitution), computed from the tableau's entries.
+    fn r<const S: usize>(t: &Tableau<S>, z: f64) -> f64 {
+        let mut y = [0.0; S];
+        for i in 0..S {
+            y[i] = 1.0 + z * (0..i).map(|j| t.a[i][j] * y[j]).sum::<f64>();
+        }
+        1.0 + z * (0..S).map(|i| t.b[i] * y[i]).sum::<f64>()
+    }
+
+    #[test]
+    fn composed_schemes_are_their_substeps_repeated() {
+        let (rk4, mid) = (rk4_twice_plus_two(), midpoint_five_times());
+        for t in [&rk4, &mid] {
+            t.validate().unwrap();
+            assert_relative_eq!(t.b.iter().sum::<f64>(), 1.0, epsilon = 1e-15);
+            assert_eq!((t.c[8], t.c[9], t.b[8], t.b[9]), (1.0, 1.0, 0.0, 0.0));
+        }
+        for z in [-9.0_f64, -4.5, -1.0, 0.3] {
+            let w = z / 2.0;
+            let rk4_half = 1.0 + w + w * w / 2.0 + w.powi(3) / 6.0 + w.powi(4) / 24.0;
+            assert_relative_eq!(r(&rk4, z), rk4_half.powi(2), max_relative = 1e-13);
+            let w = z / 5.0;
+            assert_relative_eq!(
+                r(&mid, z),
+                (1.0 + w + w * w / 2.0).powi(5),
+                max_relative = 1e-13
+            );
+        }
+        // Lorenz' stiffest eigenvalue ≈ −22.8 at h = 0.4: midpoint fifths stable, RK4 halves not.
+        let z = -22.8 * 0.4;
+        assert!(r(&mid, z).abs() < 1.0 && r(&rk4, z).abs() > 1.0);
     }
 }

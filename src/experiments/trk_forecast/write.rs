@@ -38,8 +38,16 @@ pub fn results_table(out: &Outcome) -> Table {
         .join(", ");
     let mut t = Table::new(
         &format!(
-            "trk-forecast: Lorenz-63 identification, noise σ = {}, MLP 3→{:?}→3 tanh, {} Adam + {} L-BFGS one-step + {} L-BFGS {}-step iterations ({sizes})",
-            c.noise, c.hidden, c.iters, c.lbfgs_iters, c.horizon_iters, c.window
+            "trk-forecast: Lorenz-63 identification, noise σ = {}, MLP 3→{:?}→3 tanh, {} Adam + {} L-BFGS one-step + {} L-BFGS {}-step iterations (Dopri8: × {}; TRK10 φ rate {} in Adam, {} in L-BFGS) ({sizes})",
+            c.noise,
+            c.hidden,
+            c.iters,
+            c.lbfgs_iters,
+            c.horizon_iters,
+            c.window,
+            c.dopri8_budget,
+            c.phi_adam,
+            c.phi_lbfgs
         ),
         &[
             "h",
@@ -92,7 +100,7 @@ pub fn write(out: &Outcome, dir: &Path) -> Result<(), TrkError> {
     results_table(out).write(dir, "trk_forecast")?;
     let mut t = Table::new(
         "trk-forecast: learned TRK10 tableaus",
-        &["h", "achieved order", "c", "b"],
+        &["h", "start", "achieved order", "c", "b"],
     );
     let list = |v: &[f64]| {
         v.iter()
@@ -104,6 +112,7 @@ pub fn write(out: &Outcome, dir: &Path) -> Result<(), TrkError> {
         if let Some(tab) = &e.tableau {
             t.push([
                 format!("{:.1}", e.h),
+                out.config.trk_init_for(e.h).tableau().name.to_string(),
                 crate::tableau::order::achieved_order(tab, 1e-8).to_string(),
                 list(&tab.c),
                 list(&tab.b),
