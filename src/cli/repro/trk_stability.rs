@@ -24,6 +24,14 @@ pub struct TrkStabilityArgs {
     /// Validation long runs (default 10; at most the number of validation starts, 50).
     #[arg(long)]
     val_long: Option<usize>,
+    /// Screening long runs of the final selection (default 200; 0 = rank on the validation
+    /// starts only, the behaviour before the screen).
+    #[arg(long)]
+    screen: Option<usize>,
+    /// Iterations between own-trajectory rollouts (default 100; 0 = train on the true
+    /// attractor's starts only, the behaviour before the own-trajectory loss).
+    #[arg(long)]
+    roll_every: Option<usize>,
 }
 
 /// Run the experiment, write its tables and plots, print the verdict table.
@@ -43,6 +51,12 @@ pub fn run(args: &TrkStabilityArgs) -> Result<(), CliError> {
     }
     if let Some(n) = args.val_long {
         cfg.n_val_long = n;
+    }
+    if let Some(n) = args.screen {
+        cfg.n_screen_long = n;
+    }
+    if let Some(n) = args.roll_every {
+        cfg.roll_every = n;
     }
     let start = Instant::now();
     let out = run_experiment(&cfg)?;
