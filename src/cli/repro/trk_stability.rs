@@ -28,8 +28,8 @@ pub struct TrkStabilityArgs {
     /// starts only, the behaviour before the screen).
     #[arg(long)]
     screen: Option<usize>,
-    /// Iterations between own-trajectory rollouts (default 100; 0 = train on the true
-    /// attractor's starts only, the behaviour before the own-trajectory loss).
+    /// Iterations between own-trajectory rollouts (default 0 = train on the true attractor's
+    /// starts only; e.g. 100 adds the own-trajectory loss, which lost accuracy in our runs).
     #[arg(long)]
     roll_every: Option<usize>,
 }
