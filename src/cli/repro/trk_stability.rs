@@ -24,8 +24,8 @@ pub struct TrkStabilityArgs {
     /// Validation long runs (default 10; at most the number of validation starts, 50).
     #[arg(long)]
     val_long: Option<usize>,
-    /// Screening long runs of the final selection (default 200; 0 = rank on the validation
-    /// starts only, the behaviour before the screen).
+    /// Screening long runs of the final selection (default 0 = rank on the validation starts
+    /// only; e.g. 200 selects the lowest-RMSE validation pass that keeps all 200 bounded).
     #[arg(long)]
     screen: Option<usize>,
     /// Iterations between own-trajectory rollouts (default 0 = train on the true attractor's
