@@ -23,6 +23,12 @@ fn trk_stability_training_improves_loss_and_writes() {
         // interval misses h·ρ); 30 Adam steps cut the loss by at least 5×.
         assert!(best < first / 5.0, "h = {}: loss {first} → {best}", r.h);
         assert!(r.trained.max_sum_b_residual <= 1e-14);
+        // The own-trajectory loss was active: the rollouts added states to the buffer.
+        assert!(r.trained.own_states > 0, "h = {}", r.h);
+        // A screened selection passed on the validation starts.
+        if r.trained.selection == trk_stability::Selection::Screened {
+            assert!(r.trained.validation.pass);
+        }
         assert!((r.trained.tab.b.iter().sum::<f64>() - 1.0).abs() <= 1e-14);
         // The verdict is the criterion itself.
         assert_eq!(

@@ -92,6 +92,19 @@ pub fn steps_in_bound<const S: usize, F: VectorField<3>>(
     steps: usize,
     bound: f64,
 ) -> usize {
+    walk(tab, f, h, y0, steps, bound, |_, _| {})
+}
+
+/// [`steps_in_bound`] that also hands every in-bound state `y_k` (k = 1, 2, …) to `visit`.
+pub fn walk<const S: usize, F: VectorField<3>>(
+    tab: &Tableau<S>,
+    f: &F,
+    h: f64,
+    y0: State<3>,
+    steps: usize,
+    bound: f64,
+    mut visit: impl FnMut(usize, &State<3>),
+) -> usize {
     let mut y = y0;
     for k in 0..steps {
         let t = h * k as f64;
@@ -99,6 +112,7 @@ pub fn steps_in_bound<const S: usize, F: VectorField<3>>(
             Ok((yn, _)) if yn.norm() <= bound => y = yn,
             _ => return k,
         }
+        visit(k + 1, &y);
     }
     steps
 }

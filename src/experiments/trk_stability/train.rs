@@ -4,6 +4,8 @@
 //! criterion itself.
 
 use super::criterion::{steps_in_bound, Verdict};
+use super::own::OwnStates;
+use super::select::{select, Selection};
 use super::{Config, Init};
 use crate::experiments::lorenz_data::KnownLorenz;
 use crate::experiments::trk_error::TrkError;
@@ -26,6 +28,8 @@ pub(super) struct Data<'a> {
     pub refs: &'a [Vec<State<3>>],
     /// Validation: long-run starts, forecast starts and their references over the horizon.
     pub val_long: &'a [State<3>],
+    /// Screening long-run starts of the final selection ([`select`]).
+    pub screen_long: &'a [State<3>],
     pub val_starts: &'a [State<3>],
     pub val_refs: &'a [Vec<State<3>>],
     /// Loss normaliser σ² and RMSE threshold σ.
@@ -49,6 +53,11 @@ pub struct Trained {
     pub penalty: f64,
     /// Its verdict on the validation starts (the selection score).
     pub validation: Verdict,
+    /// How it was selected: [`Selection::Screened`] if it also kept all screening long runs
+    /// bounded.
+    pub selection: Selection,
+    /// Own-trajectory training states in the buffer at the end of its restart.
+    pub own_states: usize,
     /// Largest `|Σb − 1|` after any projection, over all restarts.
     pub max_sum_b_residual: f64,
     /// Training loss `MSE/σ² + μ·penalty` of each restart at every candidate iteration:
@@ -67,13 +76,14 @@ fn forecast_loss(
     cfg: &Config,
     h: f64,
     tab: &Tableau<4>,
-    d: &Data<'_>,
+    starts: &[State<3>],
+    refs: &[Vec<State<3>>],
+    var: f64,
 ) -> Result<(f64, Vec<f64>), TrkError> {
     let k_steps = cfg.k_steps;
-    let parts: Vec<Result<(f64, Vec<f64>), TrkError>> = d
-        .starts
+    let parts: Vec<Result<(f64, Vec<f64>), TrkError>> = starts
         .par_iter()
-        .zip(d.refs)
+        .zip(refs)
         .map(|(y0, r)| {
             let m = steps_in_bound(tab, &KnownLorenz, h, *y0, k_steps, cfg.bound);
             if m == 0 {
@@ -121,7 +131,7 @@ fn forecast_loss(
             Ok((value, gphi))
         })
         .collect();
-    let norm = (d.starts.len() * k_steps * 3) as f64 * d.var;
+    let norm = (starts.len().max(1) * k_steps * 3) as f64 * var;
     let mut value = 0.0;
     let mut grad = vec![0.0; Trk4::N_PARAMS];
     for p in parts {
@@ -135,10 +145,24 @@ fn forecast_loss(
     Ok((value / norm, grad))
 }
 
-/// Total loss `MSE/σ² + μ·penalty`, its parts and its gradient in φ.
-fn loss(cfg: &Config, h: f64, trk: &Trk4, d: &Data<'_>) -> Result<(f64, f64, Vec<f64>), TrkError> {
+/// Total loss `MSE/σ² + own_weight·MSE_own/σ² + μ·penalty` (MSE_own over the
+/// own-trajectory states, if any), the forecast part, the penalty and the gradient in φ.
+fn loss(
+    cfg: &Config,
+    h: f64,
+    trk: &Trk4,
+    d: &Data<'_>,
+    own: &OwnStates,
+) -> Result<(f64, f64, Vec<f64>), TrkError> {
     let tab = trk.tableau();
-    let (mse, mut grad) = forecast_loss(cfg, h, &tab, d)?;
+    let (mut mse, mut grad) = forecast_loss(cfg, h, &tab, d.starts, d.refs, d.var)?;
+    if !own.starts.is_empty() && cfg.own_weight > 0.0 {
+        let (m, g) = forecast_loss(cfg, h, &tab, &own.starts, &own.refs, d.var)?;
+        mse += cfg.own_weight * m;
+        for (a, b) in grad.iter_mut().zip(&g) {
+            *a += cfg.own_weight * b;
+        }
+    }
     let pen = stability_penalty(&tab.a, &tab.b, d.samples)?;
     let gp = Trk4::grad_from_tableau(&pen.grad_a, &pen.grad_b, &[0.0; 4]);
     for (g, p) in grad.iter_mut().zip(&gp) {
@@ -192,21 +216,21 @@ pub(super) fn train(
 ) -> Result<Trained, TrkError> {
     let adam = Adam::new(cfg.lr);
     let sigma = d.var.sqrt();
-    let mut best: Option<Trained> = None;
+    let mut candidates: Vec<Trained> = Vec::new();
     let mut max_residual: f64 = 0.0;
     let mut stopped = Vec::new();
     let mut history = Vec::new();
-    let better = |v: &Verdict, b: &Option<Trained>| match b {
-        None => true,
-        Some(b) => v.better_than(&b.validation),
-    };
     for (restart, &init) in cfg.inits.iter().enumerate() {
         let Some(mut trk) = initial(init, h_index, restart, cfg.seed, prev)? else {
             continue;
         };
         let mut state = AdamState::new(Trk4::N_PARAMS);
+        let mut own = OwnStates::default();
         for it in 0..=cfg.iters {
-            let (mse, pen, grad) = match loss(cfg, h, &trk, d) {
+            if cfg.roll_every > 0 && it % cfg.roll_every == 0 && it < cfg.iters {
+                own.refresh(cfg, h, &trk.tableau(), d.starts);
+            }
+            let (mse, pen, grad) = match loss(cfg, h, &trk, d, &own) {
                 Ok(x) => x,
                 Err(e) => {
                     stopped.push((init.label(), it, e.to_string()));
@@ -227,19 +251,19 @@ pub(super) fn train(
                     d.val_refs,
                     sigma,
                 );
-                if better(&v, &best) {
-                    best = Some(Trained {
-                        tab,
-                        init: init.label(),
-                        iter: it,
-                        train_mse: mse,
-                        penalty: pen,
-                        validation: v,
-                        max_sum_b_residual: 0.0,
-                        stopped: Vec::new(),
-                        history: Vec::new(),
-                    });
-                }
+                candidates.push(Trained {
+                    tab,
+                    init: init.label(),
+                    iter: it,
+                    train_mse: mse,
+                    penalty: pen,
+                    validation: v,
+                    selection: Selection::Ranked,
+                    own_states: own.starts.len(),
+                    max_sum_b_residual: 0.0,
+                    stopped: Vec::new(),
+                    history: Vec::new(),
+                });
             }
             if it == cfg.iters {
                 break;
@@ -258,11 +282,25 @@ pub(super) fn train(
             max_residual = max_residual.max(trk.project()?.sum_b_residual);
         }
     }
-    let mut best = best.ok_or(TrkError::Config {
+    let vals: Vec<Verdict> = candidates.iter().map(|c| c.validation).collect();
+    let max_screened = if d.screen_long.is_empty() {
+        0
+    } else {
+        cfg.max_screened
+    };
+    let (i, how) = select(&vals, max_screened, |i| {
+        let tab = &candidates[i].tab;
+        d.screen_long.par_iter().all(|y0| {
+            steps_in_bound(tab, &KnownLorenz, h, *y0, cfg.long_steps, cfg.bound) == cfg.long_steps
+        })
+    })
+    .ok_or(TrkError::Config {
         name: "inits",
         value: 0.0,
         expected: "at least one restart that evaluates",
     })?;
+    let mut best = candidates.swap_remove(i);
+    best.selection = how;
     best.max_sum_b_residual = max_residual;
     best.stopped = stopped;
     best.history = history;
@@ -292,19 +330,22 @@ mod tests {
             starts: &starts,
             refs: &refs,
             val_long: &[],
+            screen_long: &[],
             val_starts: &[],
             val_refs: &[],
             var: 1.0,
             samples: &samples,
         };
         let trk = Trk4::from_tableau(&Tableau::rk38(), 1).unwrap();
-        let (_, g) = forecast_loss(&cfg, h, &trk.tableau(), &d).unwrap();
+        let (_, g) = forecast_loss(&cfg, h, &trk.tableau(), d.starts, d.refs, d.var).unwrap();
         for k in 0..Trk4::N_PARAMS {
             let at = |e: f64| {
                 let mut p = trk.params().to_vec();
                 p[k] += e;
                 let t = Trk4::tableau_from_params::<f64>(&p).unwrap();
-                forecast_loss(&cfg, h, &t, &d).unwrap().0
+                forecast_loss(&cfg, h, &t, d.starts, d.refs, d.var)
+                    .unwrap()
+                    .0
             };
             let fd = (at(1e-6) - at(-1e-6)) / 2e-6;
             assert!(

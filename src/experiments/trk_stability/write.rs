@@ -1,7 +1,7 @@
 //! Writing trk-stability's results: the verdict table, the learned tableaus and (feature
 //! `plot`) one stability-region SVG per step size plus one with all of them.
 
-use super::{Outcome, Verdict};
+use super::{Outcome, Selection, Verdict};
 use crate::experiments::trk_error::TrkError;
 use crate::report::{create_dir, Table};
 use std::path::Path;
@@ -45,6 +45,8 @@ pub fn verdict_table(out: &Outcome) -> Table {
             "iter",
             "val bounded",
             "val RMSE",
+            "screen",
+            "own states",
             "train MSE/σ²",
             "penalty",
             "max |Σb−1|",
@@ -63,6 +65,11 @@ pub fn verdict_table(out: &Outcome) -> Table {
             r.trained.validation.bounded_runs, r.trained.validation.long_runs
         ));
         cells.push(rmse(r.trained.validation.rmse));
+        cells.push(match r.trained.selection {
+            Selection::Screened => format!("{0}/{0}", c.n_screen_long),
+            Selection::Ranked => "–".to_string(),
+        });
+        cells.push(r.trained.own_states.to_string());
         cells.push(format!("{:.3e}", r.trained.train_mse));
         cells.push(format!("{:.1e}", r.trained.penalty));
         cells.push(format!("{:.1e}", r.trained.max_sum_b_residual));
