@@ -673,7 +673,7 @@ fn check_span<T: RealField + Copy>(t: T, span: (T, T)) -> Result<(), RegularizeE
 }
 
 /// A finite, nonzero step.
-fn check_step<const D: usize, T: RealField + Copy>(
+pub(super) fn check_step<const D: usize, T: RealField + Copy>(
     fr: &Frozen<D, T>,
 ) -> Result<(), RegularizeError> {
     if fr.h.is_finite() && fr.h != T::zero() {
