@@ -11,7 +11,7 @@
 //! [`OneStep::value_and_grad_frozen_with`].
 
 use super::error::RegularizeError;
-use super::local::{check_step, FirstStage, Frozen, OneStep, Quantity};
+use super::local::{check_step, dir_and_h_max, FirstStage, Frozen, OneStep, Quantity};
 use crate::control::initial_step_batch;
 use crate::tableau::to_f64;
 use crate::{cst, ParamField, State, Tableau, VectorField};
@@ -42,14 +42,7 @@ impl<T: RealField + Copy> OneStep<T> {
             .iter()
             .map(|z| self.freeze_with_step(tab, f, t, z, span, T::one()))
             .collect::<Result<Vec<_>, _>>()?;
-        let (t0, t1) = span;
-        let dir = if t1 > t0 { T::one() } else { -T::one() };
-        let rest = (t1 - t).abs();
-        let h_max = if rest > T::zero() {
-            rest
-        } else {
-            (t1 - t0).abs()
-        };
+        let (dir, h_max) = dir_and_h_max(t, span);
         let scale = cst::<T>((zs.len() * D) as f64).sqrt();
         let k1s: Vec<State<D, T>> = frs.iter().map(|fr| fr.k1).collect();
         let (h, _) = initial_step_batch(

@@ -105,6 +105,15 @@ impl SelectionOutcome {
     pub fn n_reference(&self) -> usize {
         self.config.digits.variants.len()
     }
+
+    /// Index of the vanilla arm in each run (`None` if it was not trained).
+    pub fn vanilla_index(&self) -> Option<usize> {
+        self.config
+            .digits
+            .variants
+            .iter()
+            .position(|&v| v == Variant::Vanilla)
+    }
 }
 
 /// Mean validation score of arm `j` over the seeds' runs.

@@ -87,12 +87,7 @@ pub fn validation_table(o: &SelectionOutcome) -> Table {
         ),
         &["arm", "w0 → w1", "val acc %", "val NFE/sample", "val NFE ×vanilla", "admissible", "selected"],
     );
-    let van = o
-        .config
-        .digits
-        .variants
-        .iter()
-        .position(|&v| v == Variant::Vanilla);
+    let van = o.vanilla_index();
     let col = |j: usize, q: fn(&DigitsRun) -> f64| -> Vec<f64> {
         o.per_seed.iter().map(|d| q(&d.runs[j])).collect()
     };
@@ -161,12 +156,7 @@ pub fn selection_test_table(o: &SelectionOutcome) -> Table {
             "predict speed-up",
         ],
     );
-    let van = o
-        .config
-        .digits
-        .variants
-        .iter()
-        .position(|&v| v == Variant::Vanilla);
+    let van = o.vanilla_index();
     let mut rows: Vec<usize> = (0..o.n_reference()).collect();
     if let Some(s) = o.selected {
         rows.push(o.n_reference() + s);
