@@ -155,6 +155,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Variant::LocalUnbiased,
         Variant::LocalBiased,
         Variant::LocalAccepted,
+        Variant::LocalBatch,
     ] {
         let g = grad_of(v)?;
         let d: Vec<f64> = g.iter().zip(&g0).map(|(a, b)| a - b).collect();

@@ -170,12 +170,52 @@ where
     T: RealField + Copy,
     F: VectorField<D, T> + ?Sized,
 {
+    initial_step_batch(
+        f,
+        t,
+        std::slice::from_ref(y),
+        std::slice::from_ref(f0),
+        order,
+        rtol,
+        atol,
+        dir,
+        h_max,
+    )
+}
+
+/// [`initial_step`] for a batch of states integrated together as one system (as a solver
+/// sees a `D × N` array): the weighted sums run over every entry of every state, so the step
+/// is the one of the concatenated state. Makes one field evaluation per state (returned
+/// second). With `rtol`, `atol` multiplied by `√(N·D)` the sums are RMS norms (OrdinaryDiffEq's
+/// `ode_determine_initdt` on the whole array). Empty `ys` (or `f0s` of another length) gives
+/// `(0, 0)`.
+#[allow(clippy::too_many_arguments)]
+pub fn initial_step_batch<const D: usize, T, F>(
+    f: &F,
+    t: T,
+    ys: &[State<D, T>],
+    f0s: &[State<D, T>],
+    order: u8,
+    rtol: T,
+    atol: T,
+    dir: T,
+    h_max: T,
+) -> (T, usize)
+where
+    T: RealField + Copy,
+    F: VectorField<D, T> + ?Sized,
+{
+    if ys.is_empty() || ys.len() != f0s.len() {
+        return (T::zero(), 0);
+    }
     let mut dnf = T::zero();
     let mut dny = T::zero();
-    for i in 0..D {
-        let sk = atol + rtol * y[i].abs();
-        dnf += (f0[i] / sk).powi(2);
-        dny += (y[i] / sk).powi(2);
+    for (y, f0) in ys.iter().zip(f0s) {
+        for i in 0..D {
+            let sk = atol + rtol * y[i].abs();
+            dnf += (f0[i] / sk).powi(2);
+            dny += (y[i] / sk).powi(2);
+        }
     }
     let tiny = cst::<T>(1e-10);
     let mut h = if dnf <= tiny || dny <= tiny {
@@ -184,12 +224,14 @@ where
         (dny / dnf).sqrt() * cst(0.01)
     };
     h = h.min(h_max);
-    let y1 = y + f0 * (h * dir);
-    let f1 = f.eval(t + h * dir, &y1);
     let mut der2 = T::zero();
-    for i in 0..D {
-        let sk = atol + rtol * y[i].abs();
-        der2 += ((f1[i] - f0[i]) / sk).powi(2);
+    for (y, f0) in ys.iter().zip(f0s) {
+        let y1 = y + f0 * (h * dir);
+        let f1 = f.eval(t + h * dir, &y1);
+        for i in 0..D {
+            let sk = atol + rtol * y[i].abs();
+            der2 += ((f1[i] - f0[i]) / sk).powi(2);
+        }
     }
     let der2 = der2.sqrt() / h;
     let der12 = der2.abs().max(dnf.sqrt());
@@ -199,7 +241,7 @@ where
         (cst::<T>(0.01) / der12).powf(T::one() / cst(order.max(1) as f64))
     };
     let h = (h * cst(100.0)).min(h1).min(h_max);
-    (h * dir, 1)
+    (h * dir, ys.len())
 }
 
 /// The order that governs the controller exponent `1/(q+1)` for a tableau: `order − 1` for a

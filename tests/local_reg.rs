@@ -2,7 +2,10 @@
 //! the regularizer's own gradient (every variant, both adjoints, three embedded pairs), and
 //! `nodal repro local-reg --quick` writes its tables and plots.
 
-use nodal::experiments::local_reg::{mix_seed, sample_gradient, PenaltySetup, Variant};
+use nodal::experiments::local_reg::{
+    mean_sd, mix_seed, sample_gradient, select, CandidateScore, Digits, DigitsConfig,
+    DigitsRunError, DigitsSplit, PenaltySetup, Variant,
+};
 use nodal::nn::{Mlp, MlpField};
 use nodal::regularize::{Biased, Global, Local, OneStep, Unbiased};
 use nodal::sensitivity::{record, Sensitivity};
@@ -178,6 +181,145 @@ fn repro_local_reg_quick_writes_tables_and_plots() {
         assert!(nfe >= 8.0, "{r:?}"); // at least one tsit5 step (FSAL: 2 + 6 per step)
     }
     let spiral = std::fs::read_to_string(dir.join("spiral.csv")).unwrap();
-    assert_eq!(spiral.lines().count(), 1 + 4); // vanilla + 3 variants × 1 weight × 1 seed
+    assert_eq!(spiral.lines().count(), 1 + 5); // vanilla + 4 variants × 1 weight × 1 seed
     std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn repro_local_reg_quick_selection_writes_validation_and_test_tables() {
+    let dir = std::env::temp_dir().join(format!("nodal-local-reg-sel-{}", std::process::id()));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_nodal"))
+        .args([
+            "repro",
+            "local-reg",
+            "--quick",
+            "--candidates",
+            "2.5:1,25:10",
+            "--variants",
+            "vanilla,local-batch",
+            "--out",
+        ])
+        .arg(&dir)
+        .output()
+        .expect("run nodal");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let val = std::fs::read_to_string(dir.join("validation.csv")).unwrap();
+    // vanilla + two candidates; at most one selected.
+    assert_eq!(val.lines().count(), 1 + 3, "{val}");
+    assert!(
+        val.lines()
+            .skip(1)
+            .filter(|l| l.contains("selected"))
+            .count()
+            <= 1
+    );
+    let seed = std::fs::read_to_string(dir.join("seed0.csv")).unwrap();
+    let names: Vec<&str> = seed
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["vanilla", "local batch", "local accepted", "local accepted"]
+    );
+    for l in seed.lines().skip(1) {
+        // The validation columns are filled (quick: 64 validation images).
+        let c: Vec<&str> = l.split(',').collect();
+        let acc: f64 = c[c.len() - 2].parse().unwrap();
+        assert!((0.0..=100.0).contains(&acc), "{l}");
+    }
+    let bad = std::process::Command::new(env!("CARGO_BIN_EXE_nodal"))
+        .args([
+            "repro",
+            "local-reg",
+            "--quick",
+            "--candidates",
+            "10-4",
+            "--out",
+        ])
+        .arg(&dir)
+        .output()
+        .expect("run nodal");
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("10-4"));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+// Validation split and selection rule (experiments::local_reg::{DigitsSplit, select}).
+
+#[test]
+fn validation_is_the_fixed_tail_of_the_training_part() {
+    let all = Digits::load(&Digits::shipped_path()).unwrap();
+    let cfg = DigitsConfig {
+        validation_fraction: 0.15,
+        ..DigitsConfig::default()
+    };
+    let s = DigitsSplit::new(&cfg, &all).unwrap();
+    assert_eq!(
+        (s.train.len(), s.validation.len(), s.test.len()),
+        (1222, 216, 359)
+    );
+    // Train, validation, test are consecutive disjoint index ranges of the file.
+    let range = |a: usize, b: usize| Digits {
+        images: all.images[a..b].to_vec(),
+        labels: all.labels[a..b].to_vec(),
+    };
+    assert_eq!(s.train, range(0, 1222));
+    assert_eq!(s.validation, range(1222, 1438));
+    assert_eq!(s.test, range(1438, 1797));
+    // Fixed: the same split every time, and the test set is the one without validation.
+    assert_eq!(DigitsSplit::new(&cfg, &all).unwrap(), s);
+    let plain = DigitsSplit::new(&DigitsConfig::default(), &all).unwrap();
+    assert_eq!(plain.test, s.test);
+    assert!(plain.validation.is_empty() && plain.train.len() == 1438);
+    for f in [-0.1, 1.0, f64::NAN] {
+        let bad = DigitsConfig {
+            validation_fraction: f,
+            ..DigitsConfig::default()
+        };
+        assert!(matches!(
+            DigitsSplit::new(&bad, &all),
+            Err(DigitsRunError::Config {
+                name: "validation_fraction",
+                ..
+            })
+        ));
+    }
+}
+
+fn s(accuracy: f64, nfe: f64) -> CandidateScore {
+    CandidateScore { accuracy, nfe }
+}
+
+#[test]
+fn lowest_nfe_among_admissible() {
+    let v = s(0.90, 60.0);
+    // Floor 0.89 at 1 point: 0.895 within, 0.89 exactly at the floor, 0.889 below it.
+    let c = [s(0.91, 55.0), s(0.895, 40.0), s(0.889, 20.0), s(0.89, 30.0)];
+    assert_eq!(select(v, &c, 1.0), Some(3));
+    assert_eq!(select(v, &c, 0.5), Some(1)); // floor 0.895: 0.89 is out
+    assert_eq!(select(v, &c, 5.0), Some(2));
+}
+
+#[test]
+fn none_admissible_or_nan_is_none_and_ties_keep_the_first() {
+    let v = s(0.90, 60.0);
+    assert_eq!(select(v, &[s(0.5, 10.0), s(f64::NAN, 1.0)], 1.0), None);
+    assert_eq!(select(v, &[s(0.95, f64::NAN)], 1.0), None);
+    assert_eq!(select(v, &[s(0.95, 30.0), s(0.96, 30.0)], 1.0), Some(0));
+    assert_eq!(select(v, &[], 1.0), None);
+}
+
+#[test]
+fn mean_and_sample_sd() {
+    let (m, sd) = mean_sd(&[1.0, 2.0, 6.0]);
+    approx::assert_relative_eq!(m, 3.0);
+    approx::assert_relative_eq!(sd, (14.0f64 / 2.0).sqrt());
+    assert_eq!(mean_sd(&[4.0]), (4.0, 0.0));
+    assert!(mean_sd(&[]).0.is_nan());
 }

@@ -101,4 +101,26 @@ pub enum RegularizeError {
         /// What was expected.
         expected: &'static str,
     },
+    /// The batch-level local regularizer needs at least one state.
+    #[error("the batch-level local regularizer got an empty batch")]
+    EmptyBatch,
+    /// The batch-level local regularizer composes per-state RMS error norms; it does not
+    /// apply to the stiffness estimate or a double error estimate (dop853).
+    #[error("batch-level local regularization needs the error quantity of a single-estimate pair; `{method}` with {quantity} is not supported")]
+    NotBatchable {
+        /// Name of the tableau.
+        method: &'static str,
+        /// The quantity asked for.
+        quantity: &'static str,
+    },
+    /// The states of a batch-level evaluation do not share one step size.
+    #[error(
+        "batch-level local regularization needs one common step; got h = {first} and h = {other}"
+    )]
+    BatchSteps {
+        /// The first state's step.
+        first: f64,
+        /// A differing step.
+        other: f64,
+    },
 }

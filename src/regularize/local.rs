@@ -203,15 +203,8 @@ impl<T: RealField + Copy> OneStep<T> {
     where
         F: VectorField<D, T> + ?Sized,
     {
-        let (t0, t1) = span;
         let k1 = self.k1_at(tab, f, t, z, span)?;
-        let dir = if t1 > t0 { T::one() } else { -T::one() };
-        let rest = (t1 - t).abs();
-        let h_max = if rest > T::zero() {
-            rest
-        } else {
-            (t1 - t0).abs()
-        };
+        let (dir, h_max) = dir_and_h_max(t, span);
         // Hairer's sums over D elements with tolerances scaled by √D are the RMS norms.
         let sqrt_d = cst::<T>(D as f64).sqrt();
         let (h, n) = initial_step(
@@ -673,7 +666,21 @@ fn check_span<T: RealField + Copy>(t: T, span: (T, T)) -> Result<(), RegularizeE
 }
 
 /// A finite, nonzero step.
-fn check_step<const D: usize, T: RealField + Copy>(
+/// Direction (±1) of `span` and the initial-step cap at `t`: the remaining span `|t1 − t|`,
+/// or `|t1 − t0|` at `t = t1` where the remaining span is empty.
+pub(super) fn dir_and_h_max<T: RealField + Copy>(t: T, span: (T, T)) -> (T, T) {
+    let (t0, t1) = span;
+    let dir = if t1 > t0 { T::one() } else { -T::one() };
+    let rest = (t1 - t).abs();
+    let h_max = if rest > T::zero() {
+        rest
+    } else {
+        (t1 - t0).abs()
+    };
+    (dir, h_max)
+}
+
+pub(super) fn check_step<const D: usize, T: RealField + Copy>(
     fr: &Frozen<D, T>,
 ) -> Result<(), RegularizeError> {
     if fr.h.is_finite() && fr.h != T::zero() {

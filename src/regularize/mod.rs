@@ -17,6 +17,9 @@
 //!   initial one, [`StepChoice`]; `k₁` differentiated, [`FirstStage`]).
 //! * [`Global`]: the sum (or mean) over all accepted steps of the same quantity, differentiated
 //!   through the whole solve with the discrete adjoint ([`crate::sensitivity`]).
+//! * [`OneStep::freeze_batch`], [`OneStep::batch_value_and_grad_frozen`]: the local
+//!   regularizer over a whole batch as one state (one `t_r`, one `h`, one RMS norm), as the
+//!   reference code evaluates it.
 //! * [`Weight`]: constant or exponentially decaying weight `w(k)`.
 //! * [`stage_vjp`]: the reverse pass through one step's stage equations (shared).
 //!
@@ -41,6 +44,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod batch;
 mod error;
 mod global;
 mod local;

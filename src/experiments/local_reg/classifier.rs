@@ -7,10 +7,12 @@
 use super::digits::{Digits, CLASSES, PIXELS};
 use super::penalty::{mix_seed, sample_gradient, PenaltySetup, Variant};
 use crate::nn::MlpField;
-use crate::regularize::Weight;
+use crate::regularize::{FirstStage, OneStep, Weight};
 use crate::sensitivity::Sensitivity;
 use crate::train::{LinearHead, Objective, TrainError};
 use crate::{solve_adaptive, Adaptive, ParamField, State, Tableau};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -145,11 +147,17 @@ impl Objective for ClassifierObjective<'_> {
                 })?,
         };
         let inv_b = 1.0 / batch.len() as f64;
+        let batch_level = self.variant == Variant::LocalBatch;
         let setup = PenaltySetup {
             tab: &self.tab,
             opts: &self.opts,
             sensitivity: self.sensitivity,
-            variant: self.variant,
+            // The batch-level variant adds its term below, over the whole batch.
+            variant: if batch_level {
+                Variant::Vanilla
+            } else {
+                self.variant
+            },
             weight: w * inv_b,
         };
         let head = self.head;
@@ -189,6 +197,9 @@ impl Objective for ClassifierObjective<'_> {
                 *a += b * inv_b;
             }
         }
+        if batch_level {
+            reg = self.batch_term(&f, batch, k, w, &mut grad[..n_theta])?;
+        }
         if let Ok(mut l) = self.log.lock() {
             l.push(IterLog {
                 ce,
@@ -211,6 +222,47 @@ impl Objective for ClassifierObjective<'_> {
 }
 
 impl ClassifierObjective<'_> {
+    /// The batch-level local regularizer ([`Variant::LocalBatch`]): one `t_r ~ U[0, 1)` drawn
+    /// for iteration `k`, `z_i(t_r)` from a forward solve of each sample to `t_r`, then
+    /// [`OneStep::freeze_batch`] and [`OneStep::batch_value_and_grad_frozen`] (adds
+    /// `w·∂R_b/∂θ` into `grad_theta`). Returns `R_b`.
+    fn batch_term(
+        &self,
+        f: &MlpField<PIXELS>,
+        batch: &[usize],
+        k: u64,
+        w: f64,
+        grad_theta: &mut [f64],
+    ) -> Result<f64, TrainError> {
+        let reg_err = |source| TrainError::Regularize {
+            trajectory: batch[0],
+            source,
+        };
+        let t_r: f64 =
+            ChaCha8Rng::seed_from_u64(mix_seed(self.seed, k, u64::MAX)).random_range(0.0..1.0);
+        let zs = batch
+            .par_iter()
+            .map(|&i| {
+                let (x, _) = self.sample(i)?;
+                if t_r == 0.0 {
+                    return Ok(x);
+                }
+                solve_adaptive(&self.tab, f, 0.0, t_r, x, &self.opts)
+                    .map(|(z, _)| z)
+                    .map_err(|source| TrainError::Solve {
+                        trajectory: i,
+                        source,
+                    })
+            })
+            .collect::<Result<Vec<_>, TrainError>>()?;
+        let one = OneStep::error(self.opts.rtol, self.opts.atol);
+        let frs = one
+            .freeze_batch(&self.tab, f, t_r, &zs, (0.0, 1.0))
+            .map_err(reg_err)?;
+        one.batch_value_and_grad_frozen(&self.tab, f, &frs, FirstStage::Frozen, w, grad_theta)
+            .map_err(reg_err)
+    }
+
     fn sample(&self, i: usize) -> Result<(State<PIXELS>, usize), TrainError> {
         match (self.data.images.get(i), self.data.labels.get(i)) {
             (Some(x), Some(&y)) => Ok((*x, y)),

@@ -8,7 +8,10 @@
 //! 2. **Spiral time series** ([`run_spiral`]): the cubic spiral of the 2021 paper, NFE of the
 //!    trained model with and without regularization at comparable MSE.
 //!
-//! [`run`] does both, [`write`] writes `digits.md|csv`, `spiral.md|csv` and (feature `plot`)
+//! 3. **Weight selection** ([`run_selection`]) for the labelled option `local accepted`: on a
+//!    validation set carved from the training images, over several seeds.
+//!
+//! [`run`] does the first two, [`write`] writes `digits.md|csv`, `spiral.md|csv` and (feature `plot`)
 //! `digits_loss.svg`, `digits_nfe.svg`, `spiral_loss.svg`.
 //!
 //! The batch loss is the mean over samples of the data loss plus `w(k)` times the **mean over
@@ -20,6 +23,7 @@ mod classifier;
 mod digits;
 mod penalty;
 mod run;
+mod select;
 mod spiral;
 mod write;
 
@@ -27,13 +31,17 @@ pub use classifier::{evaluate, ClassifierObjective, Evaluation, IterLog};
 pub use digits::{Digits, DigitsError, CLASSES, MAX_PIXEL, PIXELS};
 pub use penalty::{mix_seed, sample_gradient, PenaltySetup, SampleGrad, Variant};
 pub use run::{
-    initial_network, run_digits, DigitsConfig, DigitsOutcome, DigitsRun, DigitsRunError,
+    initial_network, run_arms, run_digits, Arm, DigitsConfig, DigitsOutcome, DigitsRun,
+    DigitsRunError, DigitsSplit,
 };
+pub use select::{mean_sd, run_selection, select, CandidateScore, SelectConfig, SelectionOutcome};
 pub use spiral::{
     run_spiral, spiral_data, CubeNet, SpiralConfig, SpiralError, SpiralObjective, SpiralRow, N_OBS,
     SPAN,
 };
-pub use write::{digits_table, spiral_table, write};
+pub use write::{
+    digits_table, selection_test_table, spiral_table, validation_table, write, write_selection,
+};
 
 use crate::report::ReportError;
 

@@ -49,8 +49,79 @@ pub struct DigitsConfig {
     /// Repetitions of the test-set prediction timing, interleaved over the variants (default
     /// 5; the median is reported).
     pub prediction_repeats: usize,
-    /// Variants to train (default all four).
+    /// Variants to train (default all four), each with the weight schedule `w0 → w1`.
     pub variants: Vec<Variant>,
+    /// Fraction of the training part held out as a fixed validation set: the **last**
+    /// `round(f·n_train)` training images (file order), never trained on and disjoint from the
+    /// test set (default 0: no validation set, all 1438 training images are used). Weight
+    /// selection ([`super::run_selection`]) uses 0.15: 1222 train / 216 validation.
+    pub validation_fraction: f64,
+}
+
+/// One training run of [`run_arms`]: a variant and its weight schedule `w0 → w1`
+/// (exponential decay over the iterations; ignored for vanilla).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Arm {
+    /// The variant.
+    pub variant: Variant,
+    /// Weight at the first iteration.
+    pub w0: f64,
+    /// Weight at the last iteration.
+    pub w1: f64,
+}
+
+/// The three fixed parts of the digits data: training, validation (possibly empty) and test.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DigitsSplit {
+    /// Images trained on.
+    pub train: Digits,
+    /// Held-out images for model selection (empty when `validation_fraction` is 0).
+    pub validation: Digits,
+    /// Images of the reported test figures.
+    pub test: Digits,
+}
+
+impl DigitsSplit {
+    /// The split of `cfg`: first `train_fraction` of the file for training+validation, the
+    /// rest for testing; of the training part, the last `validation_fraction` is the
+    /// validation set; then `cfg.limit = (a, b)` keeps the first `a` training and the first
+    /// `b` validation and test images (smoke tests).
+    ///
+    /// # Errors
+    /// [`DigitsRunError::Data`] for a bad `train_fraction` or a validation fraction that
+    /// leaves a part empty; [`DigitsRunError::Config`] for a validation fraction outside
+    /// `[0, 1)`.
+    pub fn new(cfg: &DigitsConfig, all: &Digits) -> Result<Self, DigitsRunError> {
+        let (mut train, mut test) = all.split(cfg.train_fraction)?;
+        let f = cfg.validation_fraction;
+        if !(0.0..1.0).contains(&f) {
+            return Err(DigitsRunError::Config {
+                name: "validation_fraction",
+                value: f,
+                expected: "in [0, 1)",
+            });
+        }
+        let mut validation = Digits {
+            images: Vec::new(),
+            labels: Vec::new(),
+        };
+        if f > 0.0 {
+            let (tr, va) = train.split(1.0 - f)?;
+            train = tr;
+            validation = va;
+        }
+        if let Some((a, b)) = cfg.limit {
+            for (d, n) in [(&mut train, a), (&mut validation, b), (&mut test, b)] {
+                d.images.truncate(n.max(1));
+                d.labels.truncate(n.max(1));
+            }
+        }
+        Ok(Self {
+            train,
+            validation,
+            test,
+        })
+    }
 }
 
 impl Default for DigitsConfig {
@@ -71,6 +142,7 @@ impl Default for DigitsConfig {
             sensitivity: Sensitivity::Discrete,
             prediction_repeats: 5,
             variants: Variant::ALL.to_vec(),
+            validation_fraction: 0.0,
         }
     }
 }
@@ -95,6 +167,10 @@ impl DigitsConfig {
 pub struct DigitsRun {
     /// The variant.
     pub variant: Variant,
+    /// Its weight schedule `w0 → w1` (unused for vanilla).
+    pub weights: (f64, f64),
+    /// Accuracy and cost on the validation set (`None` without one).
+    pub validation: Option<Evaluation>,
     /// Test accuracy, NFE per sample and cross-entropy of the trained model.
     pub test: Evaluation,
     /// Training-set accuracy and cost.
@@ -118,6 +194,8 @@ pub struct DigitsOutcome {
     pub seed: u64,
     /// Training and test sizes.
     pub sizes: (usize, usize),
+    /// Validation size (0 without a validation set).
+    pub validation_size: usize,
     /// Adam iterations per variant.
     pub iters: u64,
     /// One entry per variant, in `config.variants` order.
@@ -179,11 +257,35 @@ pub fn initial_network(
     Ok((field, p0))
 }
 
-/// Train and evaluate every variant of `cfg` with `seed`.
+/// Train and evaluate every variant of `cfg` with `seed`, all at the weights `cfg.w0 → cfg.w1`.
 ///
 /// # Errors
 /// [`DigitsRunError`].
 pub fn run_digits(cfg: &DigitsConfig, seed: u64) -> Result<DigitsOutcome, DigitsRunError> {
+    let arms: Vec<Arm> = cfg
+        .variants
+        .iter()
+        .map(|&variant| Arm {
+            variant,
+            w0: cfg.w0,
+            w1: cfg.w1,
+        })
+        .collect();
+    run_arms(cfg, seed, &arms)
+}
+
+/// Train and evaluate each arm (variant and weight schedule) from the same initial network on
+/// the same mini-batches with `seed`; `cfg.variants`, `cfg.w0` and `cfg.w1` are ignored.
+/// Every model is evaluated on the test set and, if `cfg.validation_fraction > 0`, on the
+/// validation set.
+///
+/// # Errors
+/// [`DigitsRunError`].
+pub fn run_arms(
+    cfg: &DigitsConfig,
+    seed: u64,
+    arms: &[Arm],
+) -> Result<DigitsOutcome, DigitsRunError> {
     let bad = |name, value: f64, expected| DigitsRunError::Config {
         name,
         value,
@@ -198,22 +300,21 @@ pub fn run_digits(cfg: &DigitsConfig, seed: u64) -> Result<DigitsOutcome, Digits
     if cfg.prediction_repeats == 0 {
         return Err(bad("prediction_repeats", 0.0, "≥ 1"));
     }
-    let all = Digits::load(&cfg.data)?;
-    let (mut train, mut test) = all.split(cfg.train_fraction)?;
-    if let Some((a, b)) = cfg.limit {
-        for (d, n) in [(&mut train, a), (&mut test, b)] {
-            d.images.truncate(n.max(1));
-            d.labels.truncate(n.max(1));
-        }
-    }
+    let split = DigitsSplit::new(cfg, &Digits::load(&cfg.data)?)?;
+    let (train, test) = (&split.train, &split.test);
     let per_epoch = train.len().div_ceil(cfg.batch_size);
     let iters = (cfg.epochs * per_epoch) as u64;
-    let weight = Weight::ExpDecay {
-        w0: cfg.w0,
-        w1: cfg.w1,
-        iters: iters as usize,
+    let schedule = |a: &Arm| -> Result<Weight, DigitsRunError> {
+        let w = Weight::ExpDecay {
+            w0: a.w0,
+            w1: a.w1,
+            iters: iters as usize,
+        };
+        if a.variant != Variant::Vanilla {
+            w.check()?;
+        }
+        Ok(w)
     };
-    weight.check()?;
     let (field, p0) = initial_network(cfg.hidden, seed)?;
     let opts = Adaptive::with_tol(cfg.rtol, cfg.atol);
     let adam = Adam {
@@ -222,59 +323,49 @@ pub fn run_digits(cfg: &DigitsConfig, seed: u64) -> Result<DigitsOutcome, Digits
         seed,
         ..Adam::new(cfg.lr)
     };
-    let mut trained = Vec::new();
-    for &variant in &cfg.variants {
-        let err = |source| DigitsRunError::Train {
-            variant: variant.name(),
-            source,
-        };
-        let obj = ClassifierObjective::new(
+    let objective = |a: &Arm, data| -> Result<ClassifierObjective<'_>, DigitsRunError> {
+        Ok(ClassifierObjective::new(
             cfg.tab,
             opts,
             cfg.sensitivity,
-            variant,
-            weight,
+            a.variant,
+            schedule(a)?,
             field.clone(),
-            &train,
+            data,
             seed,
-        );
+        ))
+    };
+    let mut trained = Vec::new();
+    for arm in arms {
+        let obj = objective(arm, train)?;
         let (res, cpu, wall) = timed(|| adam.minimize(&obj, p0.clone(), None));
-        let params = res.map_err(err)?.params;
-        trained.push((variant, obj.log(), params, cpu, wall));
+        let params = res.map_err(|source| DigitsRunError::Train {
+            variant: arm.variant.name(),
+            source,
+        })?;
+        trained.push((*arm, obj.log(), params.params, cpu, wall));
     }
     // Prediction cost: interleaved repetitions, CPU time, median per variant.
     let mut pred_cpu = vec![Vec::new(); trained.len()];
     let mut evals = Vec::new();
     for rep in 0..cfg.prediction_repeats {
-        for (j, (variant, _, params, _, _)) in trained.iter().enumerate() {
-            let obj = ClassifierObjective::new(
-                cfg.tab,
-                opts,
-                cfg.sensitivity,
-                *variant,
-                weight,
-                field.clone(),
-                &test,
-                seed,
-            );
-            let (f, hw) = obj.split(params).map_err(|source| DigitsRunError::Train {
-                variant: variant.name(),
+        for (j, (arm, _, params, _, _)) in trained.iter().enumerate() {
+            let err = |source| DigitsRunError::Train {
+                variant: arm.variant.name(),
                 source,
-            })?;
-            let (ev, cpu, _) = timed(|| evaluate(&cfg.tab, &opts, &f, hw, &test));
-            let ev = ev.map_err(|source| DigitsRunError::Train {
-                variant: variant.name(),
-                source,
-            })?;
+            };
+            let (f, hw) = objective(arm, test)?.split(params).map_err(err)?;
+            let (ev, cpu, _) = timed(|| evaluate(&cfg.tab, &opts, &f, hw, test));
+            let ev = ev.map_err(err)?;
             pred_cpu[j].push(cpu);
             if rep == 0 {
-                let tr = evaluate(&cfg.tab, &opts, &f, hw, &train).map_err(|source| {
-                    DigitsRunError::Train {
-                        variant: variant.name(),
-                        source,
-                    }
-                })?;
-                evals.push((ev, tr));
+                let tr = evaluate(&cfg.tab, &opts, &f, hw, train).map_err(err)?;
+                let va = if split.validation.is_empty() {
+                    None
+                } else {
+                    Some(evaluate(&cfg.tab, &opts, &f, hw, &split.validation).map_err(err)?)
+                };
+                evals.push((ev, tr, va));
             }
         }
     }
@@ -283,8 +374,10 @@ pub fn run_digits(cfg: &DigitsConfig, seed: u64) -> Result<DigitsOutcome, Digits
         .zip(evals)
         .zip(pred_cpu)
         .map(
-            |(((variant, log, _, cpu, wall), (test, train)), mut pc)| DigitsRun {
-                variant,
+            |(((arm, log, _, cpu, wall), (test, train, validation)), mut pc)| DigitsRun {
+                variant: arm.variant,
+                weights: (arm.w0, arm.w1),
+                validation,
                 test,
                 train,
                 train_cpu_s: cpu,
@@ -298,6 +391,7 @@ pub fn run_digits(cfg: &DigitsConfig, seed: u64) -> Result<DigitsOutcome, Digits
         config: cfg.clone(),
         seed,
         sizes: (train.len(), test.len()),
+        validation_size: split.validation.len(),
         iters,
         runs,
     })

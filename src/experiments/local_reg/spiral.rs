@@ -267,7 +267,8 @@ pub enum SpiralError {
     Train(#[from] TrainError),
 }
 
-/// Train every variant (vanilla once, the regularized ones once per weight) for every seed.
+/// Train every variant (vanilla once; local unbiased, local biased, global and the labelled
+/// option local accepted once per weight) for every seed.
 ///
 /// # Errors
 /// [`SpiralError`]; a regularized run that stops on a failed solve keeps its last good
@@ -294,6 +295,7 @@ pub fn run_spiral(cfg: &SpiralConfig) -> Result<Vec<SpiralRow>, SpiralError> {
                 Variant::LocalUnbiased,
                 Variant::LocalBiased,
                 Variant::Global,
+                Variant::LocalAccepted,
             ] {
                 jobs.push((v, w));
             }

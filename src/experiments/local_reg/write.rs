@@ -3,7 +3,8 @@
 #[cfg(feature = "plot")]
 use super::classifier::IterLog;
 use super::penalty::Variant;
-use super::run::DigitsOutcome;
+use super::run::{DigitsOutcome, DigitsRun};
+use super::select::{mean_sd, SelectionOutcome};
 use super::spiral::SpiralRow;
 use super::Outcome;
 use crate::report::{create_dir, write_atomic, ReportError, Table};
@@ -29,6 +30,9 @@ pub fn digits_table(d: &DigitsOutcome) -> Table {
             "predict speed-up",
             "train acc %",
             "final train NFE",
+            "w0 → w1",
+            "val acc %",
+            "val NFE/sample",
         ],
     );
     let base = d.runs.iter().find(|r| r.variant == Variant::Vanilla);
@@ -50,9 +54,172 @@ pub fn digits_table(d: &DigitsOutcome) -> Table {
             }),
             format!("{:.2}", 100.0 * r.train.accuracy),
             format!("{:.1}", r.train.nfe),
+            if r.variant == Variant::Vanilla {
+                "–".into()
+            } else {
+                format!("{} → {}", r.weights.0, r.weights.1)
+            },
+            r.validation
+                .map_or("–".into(), |v| format!("{:.2}", 100.0 * v.accuracy)),
+            r.validation.map_or("–".into(), |v| format!("{:.1}", v.nfe)),
         ]);
     }
     t
+}
+
+/// `mean ± sd` with `digits` decimals.
+fn pm(v: &[f64], scale: f64, digits: usize) -> String {
+    let (m, sd) = mean_sd(v);
+    format!("{:.*} ± {:.*}", digits, scale * m, digits, scale * sd)
+}
+
+/// The weight selection on validation: one row for vanilla and one per candidate schedule of
+/// `local accepted`, means ± sample standard deviations over the seeds, and the rule's verdict.
+pub fn validation_table(o: &SelectionOutcome) -> Table {
+    let c = &o.config;
+    let mut t = Table::new(
+        &format!(
+            "Weight selection on validation ({} train / {} validation images, seeds {:?}; rule: lowest mean validation NFE with mean validation accuracy ≥ vanilla − {} point)",
+            o.per_seed.first().map_or(0, |d| d.sizes.0),
+            o.per_seed.first().map_or(0, |d| d.validation_size),
+            c.seeds,
+            c.max_drop_points
+        ),
+        &["arm", "w0 → w1", "val acc %", "val NFE/sample", "val NFE ×vanilla", "admissible", "selected"],
+    );
+    let van = o.vanilla_index();
+    let col = |j: usize, q: fn(&DigitsRun) -> f64| -> Vec<f64> {
+        o.per_seed.iter().map(|d| q(&d.runs[j])).collect()
+    };
+    let acc = |r: &DigitsRun| r.validation.map_or(f64::NAN, |v| v.accuracy);
+    let nfe = |r: &DigitsRun| r.validation.map_or(f64::NAN, |v| v.nfe);
+    let ratio = |j: usize| -> Vec<f64> {
+        o.per_seed
+            .iter()
+            .map(|d| van.map_or(f64::NAN, |v| nfe(&d.runs[j]) / nfe(&d.runs[v])))
+            .collect()
+    };
+    if let Some(v) = van {
+        t.push([
+            "vanilla".to_string(),
+            "–".into(),
+            pm(&col(v, acc), 100.0, 2),
+            pm(&col(v, nfe), 1.0, 1),
+            "1.000".into(),
+            "–".into(),
+            "–".into(),
+        ]);
+    }
+    let floor = o.vanilla.accuracy - c.max_drop_points / 100.0;
+    for (i, (&(w0, w1), sc)) in c.candidates.iter().zip(&o.scores).enumerate() {
+        let j = o.n_reference() + i;
+        t.push([
+            Variant::LocalAccepted.name().to_string(),
+            format!("{w0} → {w1}"),
+            pm(&col(j, acc), 100.0, 2),
+            pm(&col(j, nfe), 1.0, 1),
+            pm(&ratio(j), 1.0, 3),
+            if sc.accuracy >= floor - 1e-12 {
+                "yes"
+            } else {
+                "no"
+            }
+            .into(),
+            if o.selected == Some(i) {
+                "**selected**"
+            } else {
+                ""
+            }
+            .into(),
+        ]);
+    }
+    t
+}
+
+/// Test figures over the seeds (mean ± sample standard deviation of each seed's value or
+/// ratio to the same seed's vanilla): the reference arms and the selected candidate.
+pub fn selection_test_table(o: &SelectionOutcome) -> Table {
+    let mut t = Table::new(
+        &format!(
+            "Digits test figures, seeds {:?} (mean ± sd over seeds; ratios per seed to that seed's vanilla)",
+            o.config.seeds
+        ),
+        &[
+            "variant",
+            "w0 → w1",
+            "test acc %",
+            "Δacc (points)",
+            "test NFE/sample",
+            "NFE ×vanilla",
+            "train CPU s",
+            "train ×vanilla",
+            "predict speed-up",
+        ],
+    );
+    let van = o.vanilla_index();
+    let mut rows: Vec<usize> = (0..o.n_reference()).collect();
+    if let Some(s) = o.selected {
+        rows.push(o.n_reference() + s);
+    }
+    for j in rows {
+        let per = |q: &dyn Fn(&DigitsRun, Option<&DigitsRun>) -> f64| -> Vec<f64> {
+            o.per_seed
+                .iter()
+                .map(|d| q(&d.runs[j], van.map(|v| &d.runs[v])))
+                .collect()
+        };
+        let Some(first) = o.per_seed.first().map(|d| &d.runs[j]) else {
+            continue;
+        };
+        let nan = f64::NAN;
+        t.push([
+            first.variant.name().to_string(),
+            if first.variant == Variant::Vanilla {
+                "–".into()
+            } else {
+                format!("{} → {}", first.weights.0, first.weights.1)
+            },
+            pm(&per(&|r, _| r.test.accuracy), 100.0, 2),
+            pm(
+                &per(&|r, b| b.map_or(nan, |b| r.test.accuracy - b.test.accuracy)),
+                100.0,
+                2,
+            ),
+            pm(&per(&|r, _| r.test.nfe), 1.0, 1),
+            pm(
+                &per(&|r, b| b.map_or(nan, |b| r.test.nfe / b.test.nfe)),
+                1.0,
+                3,
+            ),
+            pm(&per(&|r, _| r.train_cpu_s), 1.0, 1),
+            pm(
+                &per(&|r, b| b.map_or(nan, |b| r.train_cpu_s / b.train_cpu_s)),
+                1.0,
+                3,
+            ),
+            pm(
+                &per(&|r, b| b.map_or(nan, |b| b.predict_cpu_s / r.predict_cpu_s)),
+                1.0,
+                2,
+            ),
+        ]);
+    }
+    t
+}
+
+/// Write `validation.md|csv`, `test.md|csv` and one `seed<s>.md|csv` per seed (every arm's
+/// raw figures) into `dir` (created if missing).
+///
+/// # Errors
+/// [`ReportError`] with the failing path.
+pub fn write_selection(o: &SelectionOutcome, dir: &Path) -> Result<(), ReportError> {
+    create_dir(dir)?;
+    validation_table(o).write(dir, "validation")?;
+    selection_test_table(o).write(dir, "test")?;
+    for d in &o.per_seed {
+        digits_table(d).write(dir, &format!("seed{}", d.seed))?;
+    }
+    Ok(())
 }
 
 /// The spiral runs: one row per (seed, variant, weight), with ratios to the same seed's vanilla.
