@@ -5,7 +5,7 @@ seeds, and apply the same selection rule as `nodal::experiments::local_reg::sele
 the `local accepted` schedules whose mean validation accuracy is at least vanilla's minus 1
 point, the lowest mean validation NFE.
 
-Usage: python3 docs/local_reg_seeds.py DIR_0 DIR_1 ...   (reads DIR_S/seed<S>.csv)
+Usage: python3 scripts/local_reg_seeds.py DIR_0 DIR_1 ...   (reads DIR_S/seed<S>.csv)
 """
 import csv
 import glob
