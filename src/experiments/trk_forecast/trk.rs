@@ -184,8 +184,13 @@ mod tests {
         for t in [&rk4, &mid] {
             t.validate().unwrap();
             assert_relative_eq!(t.b.iter().sum::<f64>(), 1.0, epsilon = 1e-15);
-            assert_eq!((t.c[8], t.c[9], t.b[8], t.b[9]), (1.0, 1.0, 0.0, 0.0));
         }
+        // RK4 halves use 8 stages; the two spare ones sit at the step's end with zero weight.
+        assert_eq!((rk4.c[8], rk4.c[9], rk4.b[8], rk4.b[9]), (1.0, 1.0, 0.0, 0.0));
+        // Midpoint fifths use all 10: the last substep's stages at c = 0.8 and 0.9.
+        assert_relative_eq!(mid.c[8], 0.8, epsilon = 1e-15);
+        assert_relative_eq!(mid.c[9], 0.9, epsilon = 1e-15);
+        assert_eq!((mid.b[8], mid.b[9]), (0.0, 0.2));
         for z in [-9.0_f64, -4.5, -1.0, 0.3] {
             let w = z / 2.0;
             let rk4_half = 1.0 + w + w * w / 2.0 + w.powi(3) / 6.0 + w.powi(4) / 24.0;
