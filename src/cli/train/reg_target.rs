@@ -8,7 +8,7 @@ use argmin::core::{CostFunction, Gradient};
 use nodal::nn::{Mlp, MlpField};
 use nodal::regularize::{Quantity, Weight};
 use nodal::train::{
-    Cached, NodeProblem, Objective, RegKind, RegTerm, Regularization, Regularized, TrainError,
+    Cached, NodeProblem, RegKind, RegTerm, Regularization, Regularized, TrainError,
 };
 use nodal::{Stepping, Tableau};
 
@@ -107,20 +107,7 @@ pub fn build<const S: usize, const D: usize>(
     Ok(Box::new(RegTarget { prob, val }))
 }
 
-impl<const S: usize, const D: usize> Objective for RegTarget<S, D> {
-    fn n_params(&self) -> usize {
-        self.prob.objective.n_params()
-    }
-    fn n_samples(&self) -> usize {
-        self.prob.objective.n_samples()
-    }
-    fn eval(&self, params: &[f64], batch: &[usize]) -> Result<(f64, Vec<f64>), TrainError> {
-        self.prob.objective.eval(params, batch)
-    }
-    fn loss(&self, params: &[f64], batch: &[usize]) -> Result<f64, TrainError> {
-        self.prob.objective.loss(params, batch)
-    }
-}
+super::target::forward_objective!(RegTarget, prob.objective);
 
 impl<const S: usize, const D: usize> Target for RegTarget<S, D> {
     fn initial_params(&self) -> Vec<f64> {

@@ -135,20 +135,38 @@ pub fn build<const S: usize, const D: usize>(
     Ok(Box::new(NodeTarget { prob, val }))
 }
 
-impl<const S: usize, const D: usize> Objective for NodeTarget<S, D> {
-    fn n_params(&self) -> usize {
-        self.prob.n_params()
-    }
-    fn n_samples(&self) -> usize {
-        Objective::n_samples(&self.prob)
-    }
-    fn eval(&self, params: &[f64], batch: &[usize]) -> Result<(f64, Vec<f64>), TrainError> {
-        self.prob.eval(params, batch)
-    }
-    fn loss(&self, params: &[f64], batch: &[usize]) -> Result<f64, TrainError> {
-        self.prob.loss(params, batch)
-    }
+/// Implements [`Objective`] for a target struct generic over `<S, D>` by forwarding every
+/// method to the objective at the given field path (one copy of the forwarding for every
+/// target).
+macro_rules! forward_objective {
+    ($ty:ident, $($field:tt).+) => {
+        impl<const S: usize, const D: usize> nodal::train::Objective for $ty<S, D> {
+            fn n_params(&self) -> usize {
+                nodal::train::Objective::n_params(&self.$($field).+)
+            }
+            fn n_samples(&self) -> usize {
+                nodal::train::Objective::n_samples(&self.$($field).+)
+            }
+            fn eval(
+                &self,
+                params: &[f64],
+                batch: &[usize],
+            ) -> Result<(f64, Vec<f64>), nodal::train::TrainError> {
+                nodal::train::Objective::eval(&self.$($field).+, params, batch)
+            }
+            fn loss(
+                &self,
+                params: &[f64],
+                batch: &[usize],
+            ) -> Result<f64, nodal::train::TrainError> {
+                nodal::train::Objective::loss(&self.$($field).+, params, batch)
+            }
+        }
+    };
 }
+pub(crate) use forward_objective;
+
+forward_objective!(NodeTarget, prob);
 
 impl<const S: usize, const D: usize> Target for NodeTarget<S, D> {
     fn initial_params(&self) -> Vec<f64> {

@@ -9,7 +9,7 @@ use argmin::core::{CostFunction, Gradient};
 use nodal::data::Dataset;
 use nodal::model::{Coefficients, ModelError, MAX_DIM, MAX_STAGES, METHODS, MIN_STAGES};
 use nodal::nn::{Mlp, MlpField};
-use nodal::train::{pad_stages, Cached, Objective, StabilityTerm, TrainError, TrkProblem};
+use nodal::train::{pad_stages, Cached, StabilityTerm, TrainError, TrkProblem};
 use nodal::trainable::StabilitySamples;
 use nodal::Tableau;
 
@@ -104,20 +104,7 @@ fn build_for<const S: usize, const D: usize>(
     }))
 }
 
-impl<const S: usize, const D: usize> Objective for TrkTarget<S, D> {
-    fn n_params(&self) -> usize {
-        self.prob.objective.n_params()
-    }
-    fn n_samples(&self) -> usize {
-        self.prob.objective.n_samples()
-    }
-    fn eval(&self, params: &[f64], batch: &[usize]) -> Result<(f64, Vec<f64>), TrainError> {
-        self.prob.objective.eval(params, batch)
-    }
-    fn loss(&self, params: &[f64], batch: &[usize]) -> Result<f64, TrainError> {
-        self.prob.objective.loss(params, batch)
-    }
-}
+super::target::forward_objective!(TrkTarget, prob.objective);
 
 impl<const S: usize, const D: usize> Target for TrkTarget<S, D> {
     fn initial_params(&self) -> Vec<f64> {

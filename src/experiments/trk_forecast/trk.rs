@@ -186,7 +186,10 @@ mod tests {
             assert_relative_eq!(t.b.iter().sum::<f64>(), 1.0, epsilon = 1e-15);
         }
         // RK4 halves use 8 stages; the two spare ones sit at the step's end with zero weight.
-        assert_eq!((rk4.c[8], rk4.c[9], rk4.b[8], rk4.b[9]), (1.0, 1.0, 0.0, 0.0));
+        assert_eq!(
+            (rk4.c[8], rk4.c[9], rk4.b[8], rk4.b[9]),
+            (1.0, 1.0, 0.0, 0.0)
+        );
         // Midpoint fifths use all 10: the last substep's stages at c = 0.8 and 0.9.
         assert_relative_eq!(mid.c[8], 0.8, epsilon = 1e-15);
         assert_relative_eq!(mid.c[9], 0.9, epsilon = 1e-15);
