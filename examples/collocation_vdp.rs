@@ -138,7 +138,7 @@ fn main() -> Res<()> {
         let r = case_study(&data, seed, time_input, init, &config, &ipm)?;
         println!(
             "seed {seed:2}  status {}  iters {:4}  factorizations {:4}  time {:6.2} s (cpu {:6.2} s)  objective {:.4e}  \
-             train MSE {:.4}  fit MSE {:.4}  val MSE {:.4}  sim MSE[0,15] {:.4}  test MSE {:.4} (loose {:.4})  residual max {:.3e} rms {:.3e}  \
+             train MSE {:.4}  fit MSE {:.4}  val MSE {}  sim MSE[0,15] {:.4}  test MSE {:.4} (loose {:.4})  residual max {:.3e} rms {:.3e}  \
              ({} vars, {} cons)",
             r.status,
             r.iterations,
@@ -148,7 +148,7 @@ fn main() -> Res<()> {
             r.objective,
             r.train_mse,
             r.sim_obs_mse,
-            r.val_mse,
+            shown(r.val_mse),
             r.sim_train_mse,
             r.test_mse,
             r.test_mse_loose,
@@ -171,11 +171,11 @@ fn main() -> Res<()> {
     if let Some(best) = select_by_fit(&runs) {
         println!(
             "selected by fit MSE (learned ODE from its first node state vs the noisy \
-             observations): seed {}, fit MSE {:.4}, val MSE {:.4}, test MSE {:.4} (loose {:.4}); all {} solves: {:.2} s CPU, \
+             observations): seed {}, fit MSE {:.4}, val MSE {}, test MSE {:.4} (loose {:.4}); all {} solves: {:.2} s CPU, \
              {:.2} s wall",
             best.seed,
             best.sim_obs_mse,
-            best.val_mse,
+            shown(best.val_mse),
             best.test_mse,
             best.test_mse_loose,
             runs.len(),
@@ -184,4 +184,13 @@ fn main() -> Res<()> {
         );
     }
     Ok(())
+}
+
+/// A validation MSE for printing: "–" when there is no held-out stretch (NaN, `--holdout` off).
+fn shown(v: f64) -> String {
+    if v.is_nan() {
+        "–".into()
+    } else {
+        format!("{v:.4}")
+    }
 }
