@@ -5,7 +5,7 @@ use super::Common;
 use crate::cli::CliError;
 use clap::Args;
 use nodal::experiments::trk_stability::{
-    run as run_experiment, verdict_table, write, Config, Init,
+    run as run_experiment, verdict_table, write, Config, ForecastLoss, Init,
 };
 use std::time::Instant;
 
@@ -28,6 +28,17 @@ pub struct TrkStabilityArgs {
     /// only; e.g. 200 selects the lowest-RMSE validation pass that keeps all 200 bounded).
     #[arg(long)]
     screen: Option<usize>,
+    /// Training loss: `mse` (default, mean MSE / σ² over the training starts) or `log`
+    /// (mean ln(1 + MSE / σ²), which escaping starts cannot dominate).
+    #[arg(long, value_parser = ["mse", "log"])]
+    loss: Option<String>,
+    /// Restarts from RK4 plus seeded uniform noise ±0.1 (default 1), besides those from RK4
+    /// and the 3/8 rule.
+    #[arg(long)]
+    perturbed: Option<usize>,
+    /// Weight of the own-trajectory loss (default 1; only used with `--roll-every`).
+    #[arg(long)]
+    own_weight: Option<f64>,
     /// Iterations between own-trajectory rollouts (default 0 = train on the true attractor's
     /// starts only; e.g. 100 adds the own-trajectory loss, which lost accuracy in our runs).
     #[arg(long)]
@@ -54,6 +65,20 @@ pub fn run(args: &TrkStabilityArgs) -> Result<(), CliError> {
     }
     if let Some(n) = args.screen {
         cfg.n_screen_long = n;
+    }
+    if let Some(l) = &args.loss {
+        cfg.loss = match l.as_str() {
+            "log" => ForecastLoss::LogMse,
+            _ => ForecastLoss::Mse,
+        };
+    }
+    if let Some(n) = args.perturbed {
+        cfg.inits.retain(|i| !matches!(i, Init::Perturbed(_)));
+        cfg.inits
+            .extend(std::iter::repeat_n(Init::Perturbed(0.1), n));
+    }
+    if let Some(w) = args.own_weight {
+        cfg.own_weight = w;
     }
     if let Some(n) = args.roll_every {
         cfg.roll_every = n;

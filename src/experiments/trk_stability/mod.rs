@@ -65,6 +65,30 @@ pub enum Region {
     Both,
 }
 
+/// How the per-start forecast errors of the training loss are combined.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ForecastLoss {
+    /// `mean_i MSE_i / σ²`, MSE_i the K-step forecast mean squared error from training start
+    /// i (the published loss). At h ≥ 0.17 a few starts whose forecasts escape or decorrelate
+    /// chaotically dominate it (loss ≈ 1.3 at h = 0.17), drowning the accuracy of the rest.
+    Mse,
+    /// `mean_i ln(1 + MSE_i / σ²)`: robust, each start's contribution grows only
+    /// logarithmically once its error exceeds σ², so escaping starts cannot dominate; for
+    /// small errors it equals [`ForecastLoss::Mse`] to first order. Gradient
+    /// `mean_i ∇MSE_i / (σ² + MSE_i)`.
+    LogMse,
+}
+
+impl ForecastLoss {
+    /// A short label for tables and the command line (`mse`, `log`).
+    pub fn label(&self) -> &'static str {
+        match self {
+            ForecastLoss::Mse => "mse",
+            ForecastLoss::LogMse => "log",
+        }
+    }
+}
+
 /// An initial tableau of a restart.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Init {
@@ -114,6 +138,10 @@ pub struct Config {
     pub transient: f64,
     /// Forecast steps in the loss, K (default 8).
     pub k_steps: usize,
+    /// How the per-start forecast errors are combined (default [`ForecastLoss::Mse`];
+    /// [`ForecastLoss::LogMse`] lost h = 0.16 and did not reach 0.17 in our runs, see
+    /// docs/results.md).
+    pub loss: ForecastLoss,
     /// Penalty weight μ (default 1e3).
     pub mu: f64,
     /// Where the penalty samples lie (default [`Region::RealSegment`]; the spectrum variant
@@ -129,7 +157,8 @@ pub struct Config {
     /// Adam's final learning rate (default 1e-4).
     pub lr_final: f64,
     /// Initial tableaus, one restart each (default rk4, rk38, rk4±0.1; add
-    /// [`Init::Previous`] for the curriculum).
+    /// [`Init::Previous`] for the curriculum; repeated [`Init::Perturbed`] entries draw
+    /// different noise, seeded by `seed`, the step size and the restart index).
     pub inits: Vec<Init>,
     /// Candidate spacing in iterations (default 20).
     pub check_every: usize,
@@ -163,7 +192,8 @@ pub struct Config {
     pub roll_norm: f64,
     /// Largest own-trajectory buffer, oldest dropped first (default 512).
     pub own_cap: usize,
-    /// Weight of the own-trajectory forecast MSE / σ² (default 1).
+    /// Weight of the own-trajectory forecast MSE / σ² (default 1; 0.05 kept the long runs
+    /// at h = 0.17–0.18 bounded with a milder, still disqualifying, loss of accuracy).
     pub own_weight: f64,
     /// Screening long runs of the final selection (default 0 = selection by validation
     /// ranking only; 200 kept h = 0.15 and 0.16 passing but did not make 0.17 pass in our
@@ -185,6 +215,7 @@ impl Default for Config {
             spacing: 0.5,
             transient: 25.0,
             k_steps: 8,
+            loss: ForecastLoss::Mse,
             mu: 1e3,
             region: Region::RealSegment,
             margin: 1.1,
@@ -358,7 +389,7 @@ pub fn run(cfg: &Config) -> Result<Outcome, TrkError> {
             .map(|y| reference_path(*y, h, steps, cfg.ref_tol))
             .collect::<Result<Vec<_>, _>>()
     };
-    let one = |hi: usize, h: f64, prev: Option<&Tableau<4>>| -> Result<Row, TrkError> {
+    let one = |h: f64, prev: Option<&Tableau<4>>| -> Result<Row, TrkError> {
         let steps = ((cfg.horizon / h + 1e-9).floor() as usize).max(1);
         let samples = match cfg.region {
             Region::RealSegment => StabilitySamples::real_segment(cfg.margin * h * stiffest, 200)?,
@@ -400,7 +431,7 @@ pub fn run(cfg: &Config) -> Result<Outcome, TrkError> {
             )
         };
         let rk4 = verdict(&Tableau::rk4());
-        let trained = train::train(cfg, h, hi, &data, prev)?;
+        let trained = train::train(cfg, h, &data, prev)?;
         let trk4 = verdict(&trained.tab);
         let real_interval = real_stability_interval(&trained.tab)?;
         Ok(Row {
@@ -414,16 +445,15 @@ pub fn run(cfg: &Config) -> Result<Outcome, TrkError> {
     let rows = if cfg.inits.contains(&Init::Previous) {
         // Curriculum: each step size starts one restart from the previous one's result.
         let mut rows: Vec<Row> = Vec::with_capacity(cfg.hs.len());
-        for (hi, &h) in cfg.hs.iter().enumerate() {
+        for &h in &cfg.hs {
             let prev = rows.last().map(|r| r.trained.tab);
-            rows.push(one(hi, h, prev.as_ref())?);
+            rows.push(one(h, prev.as_ref())?);
         }
         rows
     } else {
         cfg.hs
             .par_iter()
-            .enumerate()
-            .map(|(hi, &h)| one(hi, h, None))
+            .map(|&h| one(h, None))
             .collect::<Result<Vec<_>, _>>()?
     };
     Ok(Outcome {

@@ -47,7 +47,7 @@ pub fn verdict_table(out: &Outcome) -> Table {
             "val RMSE",
             "screen",
             "own states",
-            "train MSE/σ²",
+            "train loss",
             "penalty",
             "max |Σb−1|",
         ],
