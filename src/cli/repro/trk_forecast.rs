@@ -30,6 +30,13 @@ pub struct TrkForecastArgs {
     /// L-BFGS iterations on full windows (default 100).
     #[arg(long)]
     horizon_iters: Option<u64>,
+    /// Window lengths (steps) trained in turn before the full windows, e.g. `2` for a
+    /// 1 → 2 → 4-step curriculum (default: none).
+    #[arg(long, num_args = 1.., value_delimiter = ',')]
+    curriculum: Vec<usize>,
+    /// Tolerance (rtol = atol) of Dopri8 in training and forecasting (default 1e-6).
+    #[arg(long)]
+    dopri8_tol: Option<f64>,
     /// Length of the training stretch in time units (default 60).
     #[arg(long)]
     train_span: Option<f64>,
@@ -42,7 +49,8 @@ pub struct TrkForecastArgs {
     /// TRK10: rate of the tableau's parameters relative to θ during L-BFGS (default 1).
     #[arg(long)]
     phi_lbfgs: Option<f64>,
-    /// TRK10's starting scheme (default: rk4-halves for h ≤ 0.2, midpoint-fifths above).
+    /// TRK10's starting scheme (default: rk4-halves for h ≤ 0.2, midpoint-fifths above;
+    /// euler-first: Euler plus nine zero-weight midpoint stages).
     #[arg(long, value_enum)]
     trk_init: Option<TrkInitArg>,
     /// Fraction of the iteration budget Dopri8 gets (default 0.5).
@@ -71,6 +79,7 @@ enum MethodArg {
 enum TrkInitArg {
     Rk4Halves,
     MidpointFifths,
+    EulerFirst,
 }
 
 impl From<TrkInitArg> for TrkInit {
@@ -78,6 +87,7 @@ impl From<TrkInitArg> for TrkInit {
         match m {
             TrkInitArg::Rk4Halves => TrkInit::Rk4Halves,
             TrkInitArg::MidpointFifths => TrkInit::MidpointFifths,
+            TrkInitArg::EulerFirst => TrkInit::EulerFirst,
         }
     }
 }
@@ -126,6 +136,12 @@ pub fn run(args: &TrkForecastArgs) -> Result<(), CliError> {
     }
     if let Some(i) = args.trk_init {
         cfg.trk_init = Some(i.into());
+    }
+    if !args.curriculum.is_empty() {
+        cfg.curriculum = args.curriculum.clone();
+    }
+    if let Some(t) = args.dopri8_tol {
+        cfg.dopri8_tol = t;
     }
     if let Some(f) = args.dopri8_budget {
         cfg.dopri8_budget = f;

@@ -110,8 +110,13 @@ pub struct Config {
     pub batch: usize,
     /// L-BFGS iterations on all one-step pairs after Adam (default 500).
     pub lbfgs_iters: u64,
-    /// L-BFGS iterations on all full windows at the end (default 100).
+    /// L-BFGS iterations on all full windows at the end (default 100), and on each window
+    /// length of [`Config::curriculum`] before it.
     pub horizon_iters: u64,
+    /// Window lengths (steps, each between 2 and `window − 1`) trained in turn with
+    /// `horizon_iters` L-BFGS iterations between the one-step stage and the full windows: a
+    /// horizon curriculum such as `[2]` for 1 → 2 → 4 steps (default empty: 1 → 4).
+    pub curriculum: Vec<usize>,
     /// TRK10: rate of the tableau's parameters φ relative to θ during Adam (default 0: φ
     /// frozen, a θ-only warm-up with the initial scheme; see [`optim::PhiRate`]).
     pub phi_adam: f64,
@@ -155,6 +160,7 @@ impl Default for Config {
             batch: 64,
             lbfgs_iters: 500,
             horizon_iters: 100,
+            curriculum: Vec::new(),
             phi_adam: 0.0,
             phi_lbfgs: 1.0,
             trk_init: None,
@@ -202,6 +208,15 @@ impl Config {
         at_least_one("hidden layers", self.hidden.len())?;
         for &h in &self.hs {
             positive("h", h)?;
+        }
+        for &k in &self.curriculum {
+            if !(2..self.window).contains(&k) {
+                return Err(TrkError::Config {
+                    name: "curriculum window length",
+                    value: k as f64,
+                    expected: "between 2 and window − 1 steps",
+                });
+            }
         }
         for (name, v) in [
             ("transient", self.transient),
@@ -420,10 +435,28 @@ fn fixed<const S: usize>(
     fraction: f64,
 ) -> Result<(MlpField<3>, Fit), TrkError> {
     let field = mlp(cfg)?;
-    let one = NodeProblem::new(tab, field.clone(), obs.train_steps.clone(), stepping)?;
-    let all = NodeProblem::new(tab, field, obs.train_windows.clone(), stepping)?;
-    let t = optim::train(&budget(cfg, fraction), &one, &all, all.initial_params())?;
+    let problem = |data: Vec<TimeSeries<3>>| NodeProblem::new(tab, field.clone(), data, stepping);
+    let one = problem(obs.train_steps.clone())?;
+    let horizons = horizon_data(cfg, obs)?
+        .into_iter()
+        .map(problem)
+        .collect::<Result<Vec<_>, _>>()?;
+    let all = horizons.last().expect("horizon_data ends with the full windows");
+    let refs: Vec<&_> = horizons.iter().collect();
+    let t = optim::train(&budget(cfg, fraction), &one, &refs, all.initial_params())?;
     Ok((all.field_with(&t.params)?, record(&t)))
+}
+
+/// The training windows of each horizon stage: one set per [`Config::curriculum`] length,
+/// then the full windows.
+fn horizon_data(cfg: &Config, obs: &Observations) -> Result<Vec<Vec<TimeSeries<3>>>, TrkError> {
+    let mut out = cfg
+        .curriculum
+        .iter()
+        .map(|&k| windows(obs, k))
+        .collect::<Result<Vec<_>, _>>()?;
+    out.push(obs.train_windows.clone());
+    Ok(out)
 }
 
 /// Train (or fit) `method` on the observations.
@@ -478,7 +511,13 @@ pub fn fit(cfg: &Config, obs: &Observations, method: Method) -> Result<(Model, F
                     h,
                 )?)
             };
-            let (one, all) = (problem(&obs.train_steps)?, problem(&obs.train_windows)?);
+            let one = problem(&obs.train_steps)?;
+            let horizons = horizon_data(cfg, obs)?
+                .iter()
+                .map(|d| problem(d))
+                .collect::<Result<Vec<_>, _>>()?;
+            let all = horizons.last().expect("horizon_data ends with the full windows");
+            let refs: Vec<&_> = horizons.iter().collect();
             let b = optim::Budget {
                 phi: Some(optim::PhiRate {
                     n_theta: all.n_theta(),
@@ -487,7 +526,7 @@ pub fn fit(cfg: &Config, obs: &Observations, method: Method) -> Result<(Model, F
                 }),
                 ..budget(cfg, 1.0)
             };
-            let t = optim::train(&b, &one, &all, all.initial_params())?;
+            let t = optim::train(&b, &one, &refs, all.initial_params())?;
             (
                 Model::Neural {
                     field: all.field_with(&t.params)?,
