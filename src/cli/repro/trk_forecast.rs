@@ -31,13 +31,16 @@ pub struct TrkForecastArgs {
     #[arg(long)]
     horizon_iters: Option<u64>,
     /// Window lengths (steps) trained in turn before the full windows, e.g. `2` for a
-    /// 1 → 2 → 4-step curriculum (default: none).
-    #[arg(long, num_args = 1.., value_delimiter = ',')]
+    /// 1 → 2 → 4-step curriculum (default 2).
+    #[arg(long, num_args = 1.., value_delimiter = ',', conflicts_with = "no_curriculum")]
     curriculum: Vec<usize>,
-    /// Tolerance (rtol = atol) of Dopri8 in training and forecasting (default 1e-6).
+    /// No curriculum: from one-step pairs straight to the full windows.
+    #[arg(long)]
+    no_curriculum: bool,
+    /// Tolerance (rtol = atol) of Dopri8 in training and forecasting (default 1e-4).
     #[arg(long)]
     dopri8_tol: Option<f64>,
-    /// Length of the training stretch in time units (default 60).
+    /// Length of the training stretch in time units (default 120).
     #[arg(long)]
     train_span: Option<f64>,
     /// Hidden widths of the MLP (default 32,32).
@@ -49,11 +52,11 @@ pub struct TrkForecastArgs {
     /// TRK10: rate of the tableau's parameters relative to θ during L-BFGS (default 1).
     #[arg(long)]
     phi_lbfgs: Option<f64>,
-    /// TRK10's starting scheme (default: rk4-halves for h ≤ 0.2, midpoint-fifths above;
-    /// euler-first: Euler plus nine zero-weight midpoint stages).
+    /// TRK10's starting scheme (default euler-first: Euler plus nine zero-weight midpoint
+    /// stages).
     #[arg(long, value_enum)]
     trk_init: Option<TrkInitArg>,
-    /// Fraction of the iteration budget Dopri8 gets (default 0.5).
+    /// Fraction of the iteration budget Dopri8 gets (default 0.3).
     #[arg(long)]
     dopri8_budget: Option<f64>,
     /// Peak Adam learning rate (default 1e-2).
@@ -139,6 +142,9 @@ pub fn run(args: &TrkForecastArgs) -> Result<(), CliError> {
     }
     if !args.curriculum.is_empty() {
         cfg.curriculum = args.curriculum.clone();
+    }
+    if args.no_curriculum {
+        cfg.curriculum.clear();
     }
     if let Some(t) = args.dopri8_tol {
         cfg.dopri8_tol = t;

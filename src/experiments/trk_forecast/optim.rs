@@ -262,9 +262,8 @@ pub fn train<A: Objective, B: Objective>(
         .loss(&p, &all(one_step.n_samples()))
         .unwrap_or(f64::NAN);
     let stopped = horizons.iter().fold(stopped, |stopped, obj| {
-        stopped.or_else(|| {
-            with_rate(b, *obj, lbfgs_rate, Stage::Lbfgs(b.horizon_iters), &mut p).err()
-        })
+        stopped
+            .or_else(|| with_rate(b, *obj, lbfgs_rate, Stage::Lbfgs(b.horizon_iters), &mut p).err())
     });
     let loss_end = horizon
         .loss(&p, &all(horizon.n_samples()))
