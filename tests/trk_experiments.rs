@@ -129,6 +129,17 @@ fn bad_configurations_are_typed_errors() {
         }
         other => panic!("{:?}", other.map(|_| ())),
     }
+    // A curriculum window must be shorter than the full window (4 steps) and longer than one.
+    let cfg = trk_forecast::Config {
+        curriculum: vec![2, 4],
+        ..trk_forecast::Config::quick()
+    };
+    match trk_forecast::run(&cfg) {
+        Err(TrkError::Config { name, value, .. }) => {
+            assert_eq!((name, value), ("curriculum window length", 4.0));
+        }
+        other => panic!("{:?}", other.map(|_| ())),
+    }
 }
 
 #[test]

@@ -30,7 +30,17 @@ pub struct TrkForecastArgs {
     /// L-BFGS iterations on full windows (default 100).
     #[arg(long)]
     horizon_iters: Option<u64>,
-    /// Length of the training stretch in time units (default 60).
+    /// Window lengths (steps) trained in turn before the full windows, e.g. `2` for a
+    /// 1 → 2 → 4-step curriculum (default 2).
+    #[arg(long, num_args = 1.., value_delimiter = ',', conflicts_with = "no_curriculum")]
+    curriculum: Vec<usize>,
+    /// No curriculum: from one-step pairs straight to the full windows.
+    #[arg(long)]
+    no_curriculum: bool,
+    /// Tolerance (rtol = atol) of Dopri8 in training and forecasting (default 1e-4).
+    #[arg(long)]
+    dopri8_tol: Option<f64>,
+    /// Length of the training stretch in time units (default 120).
     #[arg(long)]
     train_span: Option<f64>,
     /// Hidden widths of the MLP (default 32,32).
@@ -42,10 +52,11 @@ pub struct TrkForecastArgs {
     /// TRK10: rate of the tableau's parameters relative to θ during L-BFGS (default 1).
     #[arg(long)]
     phi_lbfgs: Option<f64>,
-    /// TRK10's starting scheme (default: rk4-halves for h ≤ 0.2, midpoint-fifths above).
+    /// TRK10's starting scheme (default euler-first: Euler plus nine zero-weight midpoint
+    /// stages).
     #[arg(long, value_enum)]
     trk_init: Option<TrkInitArg>,
-    /// Fraction of the iteration budget Dopri8 gets (default 0.5).
+    /// Fraction of the iteration budget Dopri8 gets (default 0.3).
     #[arg(long)]
     dopri8_budget: Option<f64>,
     /// Peak Adam learning rate (default 1e-2).
@@ -71,6 +82,7 @@ enum MethodArg {
 enum TrkInitArg {
     Rk4Halves,
     MidpointFifths,
+    EulerFirst,
 }
 
 impl From<TrkInitArg> for TrkInit {
@@ -78,6 +90,7 @@ impl From<TrkInitArg> for TrkInit {
         match m {
             TrkInitArg::Rk4Halves => TrkInit::Rk4Halves,
             TrkInitArg::MidpointFifths => TrkInit::MidpointFifths,
+            TrkInitArg::EulerFirst => TrkInit::EulerFirst,
         }
     }
 }
@@ -126,6 +139,15 @@ pub fn run(args: &TrkForecastArgs) -> Result<(), CliError> {
     }
     if let Some(i) = args.trk_init {
         cfg.trk_init = Some(i.into());
+    }
+    if !args.curriculum.is_empty() {
+        cfg.curriculum = args.curriculum.clone();
+    }
+    if args.no_curriculum {
+        cfg.curriculum.clear();
+    }
+    if let Some(t) = args.dopri8_tol {
+        cfg.dopri8_tol = t;
     }
     if let Some(f) = args.dopri8_budget {
         cfg.dopri8_budget = f;

@@ -227,18 +227,28 @@ fn lbfgs<O: Objective>(iters: u64, obj: &O, p: &mut Vec<f64>) -> Result<(), Stri
 }
 
 /// Train from `init`: Adam then L-BFGS on `one_step` (pairs of consecutive observations),
-/// then L-BFGS on `horizon` (the full windows). Both objectives share the parameter vector.
-/// A stage that fails keeps its last finite parameters, skips the remaining stages and is
-/// reported in [`Trained::stopped`].
+/// then `b.horizon_iters` L-BFGS iterations on each of `horizons` in turn (a curriculum of
+/// growing windows; the last one is the full window, on which [`Trained::loss_start`] and
+/// [`Trained::loss_end`] are measured). All objectives share the parameter vector. A stage
+/// that fails keeps its last finite parameters, skips the remaining stages and is reported in
+/// [`Trained::stopped`].
 ///
 /// # Errors
-/// The full-window or one-step loss at `init` cannot be evaluated.
+/// [`TrainError::ParamLength`] if `horizons` is empty; the full-window or
+/// one-step loss at `init` cannot be evaluated.
 pub fn train<A: Objective, B: Objective>(
     b: &Budget,
     one_step: &A,
-    horizon: &B,
+    horizons: &[&B],
     init: Vec<f64>,
 ) -> Result<Trained, TrainError> {
+    let Some(horizon) = horizons.last() else {
+        return Err(TrainError::ParamLength {
+            what: "horizon objectives (at least one)",
+            expected: 1,
+            got: 0,
+        });
+    };
     let all = |o: usize| (0..o).collect::<Vec<usize>>();
     let loss_start = horizon.loss(&init, &all(horizon.n_samples()))?;
     let one_step_start = one_step.loss(&init, &all(one_step.n_samples()))?;
@@ -251,17 +261,10 @@ pub fn train<A: Objective, B: Objective>(
     let loss_one_step = one_step
         .loss(&p, &all(one_step.n_samples()))
         .unwrap_or(f64::NAN);
-    let stopped = match stopped {
-        Some(s) => Some(s),
-        None => with_rate(
-            b,
-            horizon,
-            lbfgs_rate,
-            Stage::Lbfgs(b.horizon_iters),
-            &mut p,
-        )
-        .err(),
-    };
+    let stopped = horizons.iter().fold(stopped, |stopped, obj| {
+        stopped
+            .or_else(|| with_rate(b, *obj, lbfgs_rate, Stage::Lbfgs(b.horizon_iters), &mut p).err())
+    });
     let loss_end = horizon
         .loss(&p, &all(horizon.n_samples()))
         .unwrap_or(f64::NAN);
@@ -329,7 +332,7 @@ mod tests {
             adam: 0.0,
             lbfgs: 0.0,
         };
-        let t = train(&budget(frozen), &prob, &prob, init.clone()).unwrap();
+        let t = train(&budget(frozen), &prob, &[&prob], init.clone()).unwrap();
         assert!(t.stopped.is_none(), "{:?}", t.stopped);
         assert_eq!(&t.params[nt..], &init[nt..]);
         assert!(t.params[..nt] != init[..nt]);
@@ -350,7 +353,7 @@ mod tests {
             adam: 0.1,
             ..frozen
         };
-        let t = train(&budget(moving), &prob, &prob, init.clone()).unwrap();
+        let t = train(&budget(moving), &prob, &[&prob], init.clone()).unwrap();
         assert!(t.params[nt..] != init[nt..]);
         let tab = prob.tableau(&t.params).unwrap();
         assert_relative_eq!(tab.b.iter().sum::<f64>(), 1.0, epsilon = 1e-14);

@@ -21,6 +21,20 @@ pub fn midpoint_five_times() -> Tableau<10> {
     composed(&Tableau::<2>::midpoint(), 5, 2, "midpoint×5")
 }
 
+/// A third starting scheme of TRK10: explicit Euler (all weight on the first stage, `b₁ = 1`)
+/// with the nine other stages of [`midpoint_five_times`] carrying zero weight. At the start
+/// the scheme is Euler, so the first (θ-only) stage regresses the one-step flow map like the
+/// Euler model does; the joint L-BFGS stages can then move weight onto the midpoint stages,
+/// whose stage states follow a stable (h·|λ| < 10) integration path.
+pub fn euler_then_midpoint() -> Tableau<10> {
+    let mut t = midpoint_five_times();
+    t.b = [0.0; 10];
+    t.b[0] = 1.0;
+    t.order = 1;
+    t.name = "euler+midpoint×5(0)";
+    t
+}
+
 /// `n` substeps of size `1/n` of `rk` (K stages each, order `order`), then `S − nK` spare
 /// stages with zero weight evaluating `f` at the step's end state (`c = 1`). Requires
 /// `nK ≤ S` (the callers above are fixed).
@@ -80,6 +94,8 @@ pub enum TrkInit {
     Rk4Halves,
     /// [`midpoint_five_times`].
     MidpointFifths,
+    /// [`euler_then_midpoint`].
+    EulerFirst,
 }
 
 impl TrkInit {
@@ -88,6 +104,7 @@ impl TrkInit {
         match self {
             TrkInit::Rk4Halves => rk4_twice_plus_two(),
             TrkInit::MidpointFifths => midpoint_five_times(),
+            TrkInit::EulerFirst => euler_then_midpoint(),
         }
     }
 }
@@ -164,7 +181,7 @@ impl<const S: usize> Objective for TrkNodeProblem<S> {
 
 #[cfg(test)]
 mod tests {
-    use super::{midpoint_five_times, rk4_twice_plus_two};
+    use super::{euler_then_midpoint, midpoint_five_times, rk4_twice_plus_two};
     use crate::Tableau;
     use approx::assert_relative_eq;
 
@@ -208,5 +225,12 @@ mod tests {
         // Lorenz' stiffest eigenvalue ≈ −22.8 at h = 0.4: midpoint fifths stable, RK4 halves not.
         let z = -22.8 * 0.4;
         assert!(r(&mid, z).abs() < 1.0 && r(&rk4, z).abs() > 1.0);
+        // Euler first: consistent, and the stability function is Euler's 1 + z.
+        let eu = euler_then_midpoint();
+        eu.validate().unwrap();
+        assert_eq!(eu.b.iter().sum::<f64>(), 1.0);
+        for z in [-9.0_f64, -1.0, 0.3] {
+            assert_relative_eq!(r(&eu, z), 1.0 + z, max_relative = 1e-15);
+        }
     }
 }

@@ -112,7 +112,7 @@ pub fn write(out: &Outcome, dir: &Path) -> Result<(), TrkError> {
         if let Some(tab) = &e.tableau {
             t.push([
                 format!("{:.1}", e.h),
-                out.config.trk_init_for(e.h).tableau().name.to_string(),
+                out.config.trk_start().tableau().name.to_string(),
                 crate::tableau::order::achieved_order(tab, 1e-8).to_string(),
                 list(&tab.c),
                 list(&tab.b),
