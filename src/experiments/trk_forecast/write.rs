@@ -38,14 +38,15 @@ pub fn results_table(out: &Outcome) -> Table {
         .join(", ");
     let mut t = Table::new(
         &format!(
-            "trk-forecast: Lorenz-63 identification, noise σ = {}, MLP 3→{:?}→3 tanh, {} Adam + {} L-BFGS one-step + {} L-BFGS {}-step iterations (Dopri8: × {}; TRK10 φ rate {} in Adam, {} in L-BFGS) ({sizes})",
+            "trk-forecast: Lorenz-63 identification, noise σ = {}, MLP 3→{:?}→3 tanh, {} Adam + {} L-BFGS one-step + {} L-BFGS iterations on each of the {:?}-step windows (Dopri8: × {}, rtol = atol = {}; TRK10 φ rate {} in Adam, {} in L-BFGS) ({sizes})",
             c.noise,
             c.hidden,
             c.iters,
             c.lbfgs_iters,
             c.horizon_iters,
-            c.window,
+            c.curriculum.iter().chain([&c.window]).collect::<Vec<_>>(),
             c.dopri8_budget,
+            c.dopri8_tol,
             c.phi_adam,
             c.phi_lbfgs
         ),
