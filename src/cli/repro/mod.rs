@@ -5,6 +5,18 @@
 //! and tests run the same code; this module only parses arguments and prints where the results
 //! went. Add an experiment as a variant of [`Experiment`] plus one file beside this one.
 
+/// `set_some!(cfg.a => args.a, …)`: for every pair whose right side is `Some(v)`, assign `v` to
+/// the left side (a command-line flag given overrides the configuration's default).
+macro_rules! set_some {
+    ($($dst:expr => $src:expr),+ $(,)?) => {
+        $(
+            if let Some(v) = $src {
+                $dst = v;
+            }
+        )+
+    };
+}
+
 mod collocation;
 mod local_reg;
 mod trk_forecast;

@@ -119,24 +119,14 @@ pub fn run(args: &TrkForecastArgs) -> Result<(), CliError> {
     if !args.h.is_empty() {
         cfg.hs = args.h.clone();
     }
-    if let Some(n) = args.noise {
-        cfg.noise = n;
-    }
-    if let Some(n) = args.iters {
-        cfg.iters = n;
-    }
-    if let Some(n) = args.lbfgs_iters {
-        cfg.lbfgs_iters = n;
-    }
-    if let Some(n) = args.horizon_iters {
-        cfg.horizon_iters = n;
-    }
-    if let Some(r) = args.phi_adam {
-        cfg.phi_adam = r;
-    }
-    if let Some(r) = args.phi_lbfgs {
-        cfg.phi_lbfgs = r;
-    }
+    set_some!(
+        cfg.noise => args.noise,
+        cfg.iters => args.iters,
+        cfg.lbfgs_iters => args.lbfgs_iters,
+        cfg.horizon_iters => args.horizon_iters,
+        cfg.phi_adam => args.phi_adam,
+        cfg.phi_lbfgs => args.phi_lbfgs,
+    );
     if let Some(i) = args.trk_init {
         cfg.trk_init = Some(i.into());
     }
@@ -146,18 +136,12 @@ pub fn run(args: &TrkForecastArgs) -> Result<(), CliError> {
     if args.no_curriculum {
         cfg.curriculum.clear();
     }
-    if let Some(t) = args.dopri8_tol {
-        cfg.dopri8_tol = t;
-    }
-    if let Some(f) = args.dopri8_budget {
-        cfg.dopri8_budget = f;
-    }
-    if let Some(r) = args.lr {
-        cfg.lr = r;
-    }
-    if let Some(s) = args.train_span {
-        cfg.train_span = s;
-    }
+    set_some!(
+        cfg.dopri8_tol => args.dopri8_tol,
+        cfg.dopri8_budget => args.dopri8_budget,
+        cfg.lr => args.lr,
+        cfg.train_span => args.train_span,
+    );
     if !args.hidden.is_empty() {
         cfg.hidden = args.hidden.clone();
     }

@@ -60,12 +60,10 @@ pub fn run(args: &TrkStabilityArgs) -> Result<(), CliError> {
     if args.curriculum && !cfg.inits.contains(&Init::Previous) {
         cfg.inits.push(Init::Previous);
     }
-    if let Some(n) = args.val_long {
-        cfg.n_val_long = n;
-    }
-    if let Some(n) = args.screen {
-        cfg.n_screen_long = n;
-    }
+    set_some!(
+        cfg.n_val_long => args.val_long,
+        cfg.n_screen_long => args.screen,
+    );
     if let Some(l) = &args.loss {
         cfg.loss = match l.as_str() {
             "log" => ForecastLoss::LogMse,
@@ -77,12 +75,10 @@ pub fn run(args: &TrkStabilityArgs) -> Result<(), CliError> {
         cfg.inits
             .extend(std::iter::repeat_n(Init::Perturbed(0.1), n));
     }
-    if let Some(w) = args.own_weight {
-        cfg.own_weight = w;
-    }
-    if let Some(n) = args.roll_every {
-        cfg.roll_every = n;
-    }
+    set_some!(
+        cfg.own_weight => args.own_weight,
+        cfg.roll_every => args.roll_every,
+    );
     let start = Instant::now();
     let out = run_experiment(&cfg)?;
     write(&out, &c.out)?;
