@@ -162,3 +162,91 @@ fn repro_trk_forecast_quick_writes_tables() {
     assert!(dir.join("trk_forecast.csv").is_file());
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// The loss and criterion flags of `nodal repro trk-stability` reach the configuration: the
+/// table title names the RMSE horizon, L-BFGS finishing adds candidates, and a bad value is a
+/// typed error naming it.
+#[test]
+fn repro_trk_stability_quick_takes_loss_and_horizon_flags() {
+    let dir = temp_dir("repro-trk-stability-flags");
+    let run = |extra: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_nodal"))
+            .args(["repro", "trk-stability", "--quick", "--h", "0.17", "--out"])
+            .arg(&dir)
+            .args(extra)
+            .output()
+            .expect("run nodal")
+    };
+    let out = run(&[
+        "--loss",
+        "cap",
+        "--cap",
+        "1.5",
+        "--escape-weight",
+        "0.01",
+        "--escape-radius",
+        "55",
+        "--k-steps",
+        "4",
+        "--k-span",
+        "1",
+        "--lbfgs",
+        "3",
+        "--rmse-horizon",
+        "1.1",
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("t ∈ (0, 1.1]"), "{stdout}");
+    assert!(stdout.contains("| 0.17 |"), "{stdout}");
+    let bad = run(&["--loss", "cap", "--cap=-1"]);
+    assert!(!bad.status.success());
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(stderr.contains("cap") && stderr.contains("-1"), "{stderr}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// L-BFGS finishing under the capped loss with the escape penalty and K over a time span:
+/// the finished candidate's training loss is at most that of the Adam candidate it started
+/// from (L-BFGS keeps its best iterate).
+#[test]
+fn trk_stability_lbfgs_finishing_does_not_raise_the_loss() {
+    let cfg = trk_stability::Config {
+        hs: vec![0.17],
+        loss: trk_stability::ForecastLoss::Capped(1.0),
+        escape_weight: 0.01,
+        k_span: 1.0,
+        lbfgs_iters: 5,
+        n_screen_long: 0,
+        roll_every: 0,
+        ..trk_stability::Config::quick()
+    };
+    assert_eq!(cfg.k_at(0.17), 8);
+    let span2 = trk_stability::Config {
+        k_span: 2.0,
+        ..cfg.clone()
+    };
+    // ceil(2 / h) steps, at least `k_steps` = 8.
+    assert_eq!(
+        [span2.k_at(0.17), span2.k_at(0.10), span2.k_at(0.25)],
+        [12, 20, 8]
+    );
+    let out = trk_stability::run(&cfg).unwrap();
+    let hist = &out.rows[0].trained.history;
+    let finished: Vec<_> = hist.iter().filter(|x| x.0 == "rk4+lbfgs").collect();
+    assert_eq!(finished.len(), 1, "{hist:?}");
+    let (_, iter, loss) = finished[0];
+    let start = hist
+        .iter()
+        .find(|x| x.0 == "rk4" && x.1 == *iter)
+        .expect("the start candidate");
+    assert!(
+        loss.is_finite() && *loss <= start.2 * (1.0 + 1e-9),
+        "{loss} > {}",
+        start.2
+    );
+}

@@ -28,10 +28,36 @@ pub struct TrkStabilityArgs {
     /// only; e.g. 200 selects the lowest-RMSE validation pass that keeps all 200 bounded).
     #[arg(long)]
     screen: Option<usize>,
-    /// Training loss: `mse` (default, mean MSE / σ² over the training starts) or `log`
-    /// (mean ln(1 + MSE / σ²), which escaping starts cannot dominate).
-    #[arg(long, value_parser = ["mse", "log"])]
+    /// Training loss: `mse` (default, mean MSE / σ² over the training starts), `log`
+    /// (mean ln(1 + MSE / σ²), which escaping starts cannot dominate) or `cap`
+    /// (mean min(MSE / σ², `--cap`)).
+    #[arg(long, value_parser = ["mse", "log", "cap"])]
     loss: Option<String>,
+    /// Cap of each start's MSE / σ² under `--loss cap` (default 1).
+    #[arg(long, default_value_t = 1.0)]
+    cap: f64,
+    /// Weight of the escape penalty mean_k (max(0, ‖y_k‖ − R) / σ)² on the loss's
+    /// forecasts (default 0 = off).
+    #[arg(long)]
+    escape_weight: Option<f64>,
+    /// Radius R of the escape penalty (default 60).
+    #[arg(long)]
+    escape_radius: Option<f64>,
+    /// Forecast steps K of the training loss (default 8).
+    #[arg(long)]
+    k_steps: Option<usize>,
+    /// Time span of the loss's forecasts: K = max(--k-steps, ceil(T / h)) at each h
+    /// (default off; 2 matches the criterion's RMSE horizon).
+    #[arg(long, value_name = "T")]
+    k_span: Option<f64>,
+    /// L-BFGS iterations after Adam from the best candidate of each of the 3 best restarts
+    /// (default 0 = none).
+    #[arg(long)]
+    lbfgs: Option<usize>,
+    /// Horizon of the criterion's forecast RMSE in time units, the same for selection
+    /// (validation) and verdict (test), RK4 and TRK4 (default 2).
+    #[arg(long, value_name = "T")]
+    rmse_horizon: Option<f64>,
     /// Restarts from RK4 plus seeded uniform noise ±0.1 (default 1), besides those from RK4
     /// and the 3/8 rule.
     #[arg(long)]
@@ -67,6 +93,7 @@ pub fn run(args: &TrkStabilityArgs) -> Result<(), CliError> {
     if let Some(l) = &args.loss {
         cfg.loss = match l.as_str() {
             "log" => ForecastLoss::LogMse,
+            "cap" => ForecastLoss::Capped(args.cap),
             _ => ForecastLoss::Mse,
         };
     }
@@ -78,6 +105,12 @@ pub fn run(args: &TrkStabilityArgs) -> Result<(), CliError> {
     set_some!(
         cfg.own_weight => args.own_weight,
         cfg.roll_every => args.roll_every,
+        cfg.escape_weight => args.escape_weight,
+        cfg.escape_radius => args.escape_radius,
+        cfg.k_steps => args.k_steps,
+        cfg.k_span => args.k_span,
+        cfg.horizon => args.rmse_horizon,
+        cfg.lbfgs_iters => args.lbfgs,
     );
     let start = Instant::now();
     let out = run_experiment(&cfg)?;

@@ -78,7 +78,7 @@ impl OwnStates {
                 )
             })
             .filter_map(|y| {
-                reference_path(y, h, cfg.k_steps, cfg.ref_tol)
+                reference_path(y, h, cfg.k_at(h), cfg.ref_tol)
                     .ok()
                     .map(|r| (y, r))
             })

@@ -4,17 +4,16 @@
 //! criterion itself.
 
 use super::criterion::{steps_in_bound, Verdict};
+use super::finish::lbfgs;
+use super::loss::loss;
 use super::own::OwnStates;
 use super::select::{select, Selection};
-use super::{Config, ForecastLoss, Init};
+use super::{Config, Init};
 use crate::experiments::lorenz_data::KnownLorenz;
 use crate::experiments::trk_error::TrkError;
-use crate::sensitivity::{gradient_with, GradientOptions, TimeDerivative};
 use crate::train::{Adam, AdamState};
-use crate::trainable::{
-    stability_penalty, tangent_to_consistency, StabilitySamples, TrainableTableau,
-};
-use crate::{State, Stepping, Tableau};
+use crate::trainable::{StabilitySamples, TrainableTableau};
+use crate::{State, Tableau};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
@@ -66,119 +65,6 @@ pub struct Trained {
     pub history: Vec<(String, usize, f64)>,
     /// Restarts stopped early by a failed loss evaluation (label, iteration, reason).
     pub stopped: Vec<(String, usize, String)>,
-}
-
-/// Forecast loss over K steps from every training start, combined as `cfg.loss` says
-/// ([`ForecastLoss`]: mean MSE / σ² or mean ln(1 + MSE / σ²)), and its gradient in φ.
-///
-/// A forecast that leaves `‖y‖ ≤ bound` after `m ≥ 1` steps counts its last in-bound error for
-/// each of the remaining `K − m` steps (so leaving never lowers the loss); one that leaves at
-/// the first step contributes `K·bound²` without gradient.
-fn forecast_loss(
-    cfg: &Config,
-    h: f64,
-    tab: &Tableau<4>,
-    starts: &[State<3>],
-    refs: &[Vec<State<3>>],
-    var: f64,
-) -> Result<(f64, Vec<f64>), TrkError> {
-    let k_steps = cfg.k_steps;
-    let parts: Vec<Result<(f64, Vec<f64>), TrkError>> = starts
-        .par_iter()
-        .zip(refs)
-        .map(|(y0, r)| {
-            let m = steps_in_bound(tab, &KnownLorenz, h, *y0, k_steps, cfg.bound);
-            if m == 0 {
-                return Ok((k_steps as f64 * cfg.bound * cfg.bound, vec![0.0; 10]));
-            }
-            let times: Vec<f64> = (1..=m).map(|k| h * k as f64).collect();
-            let opts = GradientOptions {
-                time: TimeDerivative::Autonomous,
-                ..GradientOptions::default()
-            };
-            let mut value = 0.0;
-            let (_, g) = gradient_with(
-                &opts,
-                tab,
-                &KnownLorenz,
-                0.0,
-                *y0,
-                &times,
-                &Stepping::Fixed(h),
-                |traj| {
-                    let dl: Vec<State<3>> = traj
-                        .y
-                        .iter()
-                        .zip(r)
-                        .enumerate()
-                        .map(|(k, (y, yr))| {
-                            let w = if k + 1 == m {
-                                (1 + k_steps - m) as f64
-                            } else {
-                                1.0
-                            };
-                            let e = y - yr;
-                            value += w * e.norm_squared();
-                            e * (2.0 * w)
-                        })
-                        .collect();
-                    Ok::<_, std::convert::Infallible>(dl)
-                },
-            )
-            .map_err(|e| match e {
-                crate::sensitivity::GradientError::Sensitivity(s) => TrkError::Sensitivity(s),
-                crate::sensitivity::GradientError::Loss(never) => match never {},
-            })?;
-            let gphi = Trk4::grad_from_tableau(&g.tableau.a, &g.tableau.b, &g.tableau.c);
-            Ok((value, gphi))
-        })
-        .collect();
-    // Per start: MSE_i / σ² = v_i / (3Kσ²); combined by `cfg.loss`, averaged over starts.
-    let per = (k_steps * 3) as f64 * var;
-    let n = starts.len().max(1) as f64;
-    let mut value = 0.0;
-    let mut grad = vec![0.0; Trk4::N_PARAMS];
-    for p in parts {
-        let (v, g) = p?;
-        let m = v / per;
-        let (li, dli) = match cfg.loss {
-            ForecastLoss::Mse => (m, 1.0),
-            ForecastLoss::LogMse => (m.ln_1p(), 1.0 / (1.0 + m)),
-        };
-        value += li;
-        for (a, b) in grad.iter_mut().zip(&g) {
-            *a += dli * b / per;
-        }
-    }
-    grad.iter_mut().for_each(|g| *g /= n);
-    Ok((value / n, grad))
-}
-
-/// Total loss `MSE/σ² + own_weight·MSE_own/σ² + μ·penalty` (MSE_own over the
-/// own-trajectory states, if any), the forecast part, the penalty and the gradient in φ.
-fn loss(
-    cfg: &Config,
-    h: f64,
-    trk: &Trk4,
-    d: &Data<'_>,
-    own: &OwnStates,
-) -> Result<(f64, f64, Vec<f64>), TrkError> {
-    let tab = trk.tableau();
-    let (mut mse, mut grad) = forecast_loss(cfg, h, &tab, d.starts, d.refs, d.var)?;
-    if !own.starts.is_empty() && cfg.own_weight > 0.0 {
-        let (m, g) = forecast_loss(cfg, h, &tab, &own.starts, &own.refs, d.var)?;
-        mse += cfg.own_weight * m;
-        for (a, b) in grad.iter_mut().zip(&g) {
-            *a += cfg.own_weight * b;
-        }
-    }
-    let pen = stability_penalty(&tab.a, &tab.b, d.samples)?;
-    let gp = Trk4::grad_from_tableau(&pen.grad_a, &pen.grad_b, &[0.0; 4]);
-    for (g, p) in grad.iter_mut().zip(&gp) {
-        *g += cfg.mu * p;
-    }
-    tangent_to_consistency(&mut grad, 4);
-    Ok((mse, pen.value, grad))
 }
 
 /// The initial tableau of a restart (`restart` is its index in `cfg.inits`).
@@ -240,6 +126,30 @@ pub(super) fn train(
     let mut max_residual: f64 = 0.0;
     let mut stopped = Vec::new();
     let mut history = Vec::new();
+    // A scored candidate: its verdict on the validation starts.
+    let candidate = |tab: Tableau<4>, label: &str, iter, mse, penalty, own_states| Trained {
+        validation: Verdict::of(
+            &tab,
+            &KnownLorenz,
+            h,
+            d.val_long,
+            cfg.long_steps,
+            cfg.bound,
+            d.val_starts,
+            d.val_refs,
+            sigma,
+        ),
+        tab,
+        init: label.to_string(),
+        iter,
+        train_mse: mse,
+        penalty,
+        selection: Selection::Ranked,
+        own_states,
+        max_sum_b_residual: 0.0,
+        stopped: Vec::new(),
+        history: Vec::new(),
+    };
     for (restart, &init) in cfg.inits.iter().enumerate() {
         let Some(mut trk) = initial(init, h, restart, cfg.seed, prev)? else {
             continue;
@@ -260,31 +170,14 @@ pub(super) fn train(
             };
             if it % cfg.check_every == 0 || it == cfg.iters {
                 history.push((label.clone(), it, mse + cfg.mu * pen));
-                let tab = trk.tableau();
-                let v = Verdict::of(
-                    &tab,
-                    &KnownLorenz,
-                    h,
-                    d.val_long,
-                    cfg.long_steps,
-                    cfg.bound,
-                    d.val_starts,
-                    d.val_refs,
-                    sigma,
-                );
-                candidates.push(Trained {
-                    tab,
-                    init: label.clone(),
-                    iter: it,
-                    train_mse: mse,
-                    penalty: pen,
-                    validation: v,
-                    selection: Selection::Ranked,
-                    own_states: own.starts.len(),
-                    max_sum_b_residual: 0.0,
-                    stopped: Vec::new(),
-                    history: Vec::new(),
-                });
+                candidates.push(candidate(
+                    trk.tableau(),
+                    &label,
+                    it,
+                    mse,
+                    pen,
+                    own.starts.len(),
+                ));
             }
             if it == cfg.iters {
                 break;
@@ -301,6 +194,39 @@ pub(super) fn train(
                 break;
             }
             max_residual = max_residual.max(trk.project()?.sum_b_residual);
+        }
+    }
+    if cfg.lbfgs_iters > 0 {
+        // L-BFGS from the best validation candidate of each of the best `lbfgs_from` restarts.
+        let mut best: Vec<usize> = Vec::new();
+        for (i, c) in candidates.iter().enumerate() {
+            match best.iter().position(|&j| candidates[j].init == c.init) {
+                Some(k) if c.validation.better_than(&candidates[best[k]].validation) => best[k] = i,
+                Some(_) => {}
+                None => best.push(i),
+            }
+        }
+        best.sort_by(|&i, &j| {
+            let (a, b) = (&candidates[i].validation, &candidates[j].validation);
+            b.better_than(a).cmp(&a.better_than(b))
+        });
+        best.truncate(cfg.lbfgs_from);
+        for i in best {
+            let (tab, label, iter) = (
+                candidates[i].tab,
+                candidates[i].init.clone(),
+                candidates[i].iter,
+            );
+            let (tab, residual, stop) = lbfgs(cfg, h, d, &tab)?;
+            max_residual = max_residual.max(residual);
+            let label = format!("{label}+lbfgs");
+            if let Some(why) = stop {
+                stopped.push((label.clone(), iter, why));
+            }
+            let trk = Trk4::from_tableau(&tab, 1)?;
+            let (mse, pen, _) = loss(cfg, h, &trk, d, &OwnStates::default())?;
+            history.push((label.clone(), iter, mse + cfg.mu * pen));
+            candidates.push(candidate(tab, &label, iter, mse, pen, 0));
         }
     }
     let vals: Vec<Verdict> = candidates.iter().map(|c| c.validation).collect();
@@ -326,56 +252,4 @@ pub(super) fn train(
     best.stopped = stopped;
     best.history = history;
     Ok(best)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::experiments::lorenz_data::{attractor, reference_path};
-
-    /// The adjoint gradient of the forecast loss in φ matches central differences, for the
-    /// plain MSE and for the robust mean ln(1 + MSE / σ²) (with σ² small enough that the
-    /// per-start errors are of order σ², where the two differ).
-    #[test]
-    fn forecast_gradient_matches_finite_differences() {
-        let h = 0.1;
-        let starts = attractor(25.0, 0, 4, 0.5, 1e-12).unwrap();
-        let refs: Vec<_> = starts
-            .iter()
-            .map(|y| reference_path(*y, h, 4, 1e-12).unwrap())
-            .collect();
-        let trk = Trk4::from_tableau(&Tableau::rk38(), 1).unwrap();
-        let at = |cfg: &Config, var: f64, p: &[f64]| {
-            let t = Trk4::tableau_from_params::<f64>(p).unwrap();
-            forecast_loss(cfg, h, &t, &starts, &refs, var).unwrap()
-        };
-        let mut values = Vec::new();
-        for (loss, var) in [
-            (ForecastLoss::Mse, 1.0),
-            (ForecastLoss::LogMse, 1e-7),
-            (ForecastLoss::Mse, 1e-7),
-        ] {
-            let cfg = Config {
-                k_steps: 4,
-                loss,
-                ..Config::default()
-            };
-            let (value, g) = at(&cfg, var, trk.params());
-            values.push(value);
-            for k in 0..Trk4::N_PARAMS {
-                let shifted = |e: f64| {
-                    let mut p = trk.params().to_vec();
-                    p[k] += e;
-                    at(&cfg, var, &p).0
-                };
-                let fd = (shifted(1e-6) - shifted(-1e-6)) / 2e-6;
-                approx::assert_relative_eq!(fd, g[k], epsilon = 1e-5, max_relative = 1e-5);
-            }
-        }
-        // The per-start errors are of order σ² there, where ln(1 + m) < m visibly.
-        assert!(
-            values[1] > 0.05 && values[1] < 0.9 * values[2],
-            "{values:?}"
-        );
-    }
 }
