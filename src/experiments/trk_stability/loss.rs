@@ -16,6 +16,10 @@ use rayon::prelude::*;
 
 type Trk4 = TrainableTableau<4>;
 
+/// One training start's loss `l_i`, its unscaled adjoint gradient in φ and the factor that
+/// scales that gradient (divided by `3Kσ²`) to `∇l_i`.
+type StartTerm = (f64, Vec<f64>, f64);
+
 impl ForecastLoss {
     /// One start's contribution `l(m)` and `dl/dm` for its forecast error `m = MSE_i / σ²`.
     fn combine(&self, m: f64) -> (f64, f64) {
@@ -53,7 +57,7 @@ pub(super) fn forecast_loss(
     // Per start: the loss `l_i`, the adjoint gradient of `Σ_k w_k (2 e_k + escape_k · per/f)`
     // and the factor `f / per` that scales it to `∇l_i` (`f = dl/dm`, or 1 where the cap
     // binds), so that without the escape penalty the arithmetic is that of the plain MSE.
-    let parts: Vec<Result<(f64, Vec<f64>, f64), TrkError>> = starts
+    let parts: Vec<Result<StartTerm, TrkError>> = starts
         .par_iter()
         .zip(refs)
         .map(|(y0, r)| {
