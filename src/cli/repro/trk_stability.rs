@@ -28,16 +28,16 @@ pub struct TrkStabilityArgs {
     /// only; e.g. 200 selects the lowest-RMSE validation pass that keeps all 200 bounded).
     #[arg(long)]
     screen: Option<usize>,
-    /// Training loss: `mse` (default, mean MSE / σ² over the training starts), `log`
-    /// (mean ln(1 + MSE / σ²), which escaping starts cannot dominate) or `cap`
-    /// (mean min(MSE / σ², `--cap`)).
+    /// Training loss: `cap` (default, mean min(MSE / σ², `--cap`)), `mse` (mean MSE / σ²
+    /// over the training starts) or `log` (mean ln(1 + MSE / σ²), which escaping starts
+    /// cannot dominate).
     #[arg(long, value_parser = ["mse", "log", "cap"])]
     loss: Option<String>,
     /// Cap of each start's MSE / σ² under `--loss cap` (default 1).
-    #[arg(long, default_value_t = 1.0)]
-    cap: f64,
+    #[arg(long)]
+    cap: Option<f64>,
     /// Weight of the escape penalty mean_k (max(0, ‖y_k‖ − R) / σ)² on the loss's
-    /// forecasts (default 0 = off).
+    /// forecasts (default 0.01; 0 = off).
     #[arg(long)]
     escape_weight: Option<f64>,
     /// Radius R of the escape penalty (default 60).
@@ -51,14 +51,14 @@ pub struct TrkStabilityArgs {
     #[arg(long, value_name = "T")]
     k_span: Option<f64>,
     /// L-BFGS iterations after Adam from the best candidate of each of the 3 best restarts
-    /// (default 0 = none).
+    /// (default 50; 0 = none).
     #[arg(long)]
     lbfgs: Option<usize>,
     /// Horizon of the criterion's forecast RMSE in time units, the same for selection
     /// (validation) and verdict (test), RK4 and TRK4 (default 2).
     #[arg(long, value_name = "T")]
     rmse_horizon: Option<f64>,
-    /// Restarts from RK4 plus seeded uniform noise ±0.1 (default 1), besides those from RK4
+    /// Restarts from RK4 plus seeded uniform noise ±0.1 (default 4), besides those from RK4
     /// and the 3/8 rule.
     #[arg(long)]
     perturbed: Option<usize>,
@@ -93,9 +93,12 @@ pub fn run(args: &TrkStabilityArgs) -> Result<(), CliError> {
     if let Some(l) = &args.loss {
         cfg.loss = match l.as_str() {
             "log" => ForecastLoss::LogMse,
-            "cap" => ForecastLoss::Capped(args.cap),
+            "cap" => ForecastLoss::Capped(1.0),
             _ => ForecastLoss::Mse,
         };
+    }
+    if let (ForecastLoss::Capped(_), Some(c)) = (cfg.loss, args.cap) {
+        cfg.loss = ForecastLoss::Capped(c);
     }
     if let Some(n) = args.perturbed {
         cfg.inits.retain(|i| !matches!(i, Init::Perturbed(_)));
