@@ -11,7 +11,9 @@
 //!   the pooled per-component variance of `n_jac` states `jac_spacing` apart at the start of
 //!   the training window.
 //!   `n_screen_long` screening long-run starts follow the test starts after another gap.
-//! * **Loss**: K-step forecast MSE / σ² from every training start against the reference, plus
+//! * **Loss** (module `loss`): the K-step forecast error MSE_i / σ² of every training start against
+//!   the reference, combined as [`ForecastLoss`] says (default: capped at 1 per start), plus
+//!   `escape_weight ·` the escape penalty on the forecast steps, plus
 //!   (off by default, `roll_every` = 0) `own_weight ·` the same MSE from the **scheme's own
 //!   trajectory** (every `roll_every` iterations the current tableau is rolled out
 //!   `roll_steps` steps from the next `roll_starts` training starts; every `roll_stride`-th visited state and the `roll_escape`
@@ -21,7 +23,8 @@
 //!   MSE: the discrete adjoint ([`crate::sensitivity::gradient_with`], autonomous field) mapped
 //!   to φ by `grad_from_tableau`; of the penalty: its analytic gradient.
 //! * **Optimiser**: Adam (lr `lr`, `iters` iterations) from each initial tableau in `inits`
-//!   (restarts). With [`Init::Previous`] among them (curriculum), the step sizes run in the
+//!   (restarts), then `lbfgs_iters` L-BFGS iterations (module `finish`) from the best validation
+//!   candidate of each of the `lbfgs_from` best restarts. With [`Init::Previous`] among them (curriculum), the step sizes run in the
 //!   order of `hs`, one after another, and that restart starts from the tableau selected at
 //!   the previous step size; otherwise the step sizes run in parallel. Every `check_every`
 //!   iterations the iterate is a candidate and is scored on the **validation** starts under
