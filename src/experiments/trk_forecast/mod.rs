@@ -33,7 +33,7 @@ pub mod trk;
 mod write;
 
 pub use eval::{evaluate, Scores};
-pub use write::{results_table, write};
+pub use write::{results_table, stages_table, write};
 
 use super::lorenz_data::attractor;
 use super::trk_error::{at_least_one, positive, TrkError};
@@ -386,6 +386,9 @@ pub struct Fit {
     pub stopped: Option<String>,
     /// Number of non-zero SINDy coefficients (0 for neural models).
     pub active_terms: usize,
+    /// The completed L-BFGS stages (one-step, then each horizon; empty for SINDy), to judge
+    /// convergence.
+    pub lbfgs: Vec<optim::StageLog>,
 }
 
 fn mlp(cfg: &Config) -> Result<MlpField<3>, TrkError> {
@@ -421,6 +424,7 @@ fn record(t: &optim::Trained) -> Fit {
         loss_one_step: t.loss_one_step,
         stopped: t.stopped.clone(),
         active_terms: 0,
+        lbfgs: t.lbfgs.clone(),
     }
 }
 
@@ -480,6 +484,7 @@ pub fn fit(cfg: &Config, obs: &Observations, method: Method) -> Result<(Model, F
                     loss_one_step: f64::NAN,
                     stopped: None,
                     active_terms,
+                    lbfgs: Vec::new(),
                 },
             )
         }
