@@ -91,6 +91,21 @@ fn trk_forecast_joint_training_improves_and_scores() {
         f.loss_start,
         f.loss_end
     );
+    // One L-BFGS log per stage (one-step, 2-step, 4-step), each within its budget and
+    // non-increasing from its first to its last iteration; SINDy has none.
+    let budgets = [cfg.lbfgs_iters, cfg.horizon_iters, cfg.horizon_iters];
+    assert_eq!(f.lbfgs.len(), budgets.len());
+    for (log, &budget) in f.lbfgs.iter().zip(&budgets) {
+        assert_eq!(log.budget, budget);
+        assert!(log.iters >= 1 && log.iters <= budget, "{log:?}");
+        assert!(log.end <= log.first && log.end.is_finite(), "{log:?}");
+    }
+    let stages = trk_forecast::stages_table(&out).to_markdown().unwrap();
+    assert_eq!(
+        stages.matches("| TRK10 |").count(),
+        budgets.len(),
+        "{stages}"
+    );
     let tab = trk.tableau.unwrap();
     assert!((tab.b.iter().sum::<f64>() - 1.0).abs() <= 1e-14);
     assert_eq!(trk.scores.nfe_per_step, 10.0);
@@ -104,6 +119,7 @@ fn trk_forecast_joint_training_improves_and_scores() {
     trk_forecast::write(&out, &dir).unwrap();
     assert!(dir.join("trk_forecast.md").is_file());
     assert!(dir.join("trk_forecast_tableaus.csv").is_file());
+    assert!(dir.join("trk_forecast_stages.csv").is_file());
     std::fs::remove_dir_all(&dir).ok();
 }
 

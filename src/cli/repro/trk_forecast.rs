@@ -24,7 +24,7 @@ pub struct TrkForecastArgs {
     /// Adam iterations on one-step pairs (default 500).
     #[arg(long)]
     iters: Option<u64>,
-    /// L-BFGS iterations on one-step pairs (default 500).
+    /// L-BFGS iterations on one-step pairs (default 2000).
     #[arg(long)]
     lbfgs_iters: Option<u64>,
     /// L-BFGS iterations on full windows (default 100).
@@ -56,7 +56,7 @@ pub struct TrkForecastArgs {
     /// stages).
     #[arg(long, value_enum)]
     trk_init: Option<TrkInitArg>,
-    /// Fraction of the iteration budget Dopri8 gets (default 0.3).
+    /// Fraction of the iteration budget Dopri8 gets (default 0.075).
     #[arg(long)]
     dopri8_budget: Option<f64>,
     /// Peak Adam learning rate (default 1e-2).

@@ -33,7 +33,7 @@ pub mod trk;
 mod write;
 
 pub use eval::{evaluate, Scores};
-pub use write::{results_table, write};
+pub use write::{results_table, stages_table, write};
 
 use super::lorenz_data::attractor;
 use super::trk_error::{at_least_one, positive, TrkError};
@@ -110,7 +110,9 @@ pub struct Config {
     pub lr: f64,
     /// One-step pairs per Adam mini-batch (default 64).
     pub batch: usize,
-    /// L-BFGS iterations on all one-step pairs after Adam (default 500).
+    /// L-BFGS iterations on all one-step pairs after Adam (default 2000: at 500 the stage had
+    /// not converged; 2000 cut TRK10's test RMSE at every h, 2.3× at h = 0.2, see
+    /// docs/results.md).
     pub lbfgs_iters: u64,
     /// L-BFGS iterations on all full windows at the end (default 100), and on each window
     /// length of [`Config::curriculum`] before it.
@@ -127,8 +129,9 @@ pub struct Config {
     /// TRK10's starting scheme (default `None`: [`trk::TrkInit::EulerFirst`] at every h,
     /// measured better than the RK4 halves at h = 0.2 and the midpoint fifths at h = 0.4).
     pub trk_init: Option<trk::TrkInit>,
-    /// Fraction of the Adam and L-BFGS iterations that Dopri8 gets (default 0.3: its
-    /// training costs 5–30× TRK10's per iteration, 54–288 NFE per step of h at h = 0.2–0.4
+    /// Fraction of the Adam and L-BFGS iterations that Dopri8 gets (default 0.075, i.e. 38
+    /// Adam + 150 one-step + 8 + 8 horizon L-BFGS iterations with the other defaults: its
+    /// training costs 5–30× TRK10's per iteration, 55–181 NFE per step of h at h = 0.2–0.4
     /// against 10, and the whole run is meant to take minutes).
     pub dopri8_budget: f64,
     /// Tolerance of Dopri8 in training and forecasting (default 1e-4 in standardised units,
@@ -159,13 +162,13 @@ impl Default for Config {
             iters: 500,
             lr: 1e-2,
             batch: 64,
-            lbfgs_iters: 500,
+            lbfgs_iters: 2000,
             horizon_iters: 100,
             curriculum: vec![2],
             phi_adam: 0.0,
             phi_lbfgs: 1.0,
             trk_init: None,
-            dopri8_budget: 0.3,
+            dopri8_budget: 0.075,
             dopri8_tol: 1e-4,
             ref_tol: 1e-12,
             sindy_degree: 2,
@@ -386,6 +389,9 @@ pub struct Fit {
     pub stopped: Option<String>,
     /// Number of non-zero SINDy coefficients (0 for neural models).
     pub active_terms: usize,
+    /// The completed L-BFGS stages (one-step, then each horizon; empty for SINDy), to judge
+    /// convergence.
+    pub lbfgs: Vec<optim::StageLog>,
 }
 
 fn mlp(cfg: &Config) -> Result<MlpField<3>, TrkError> {
@@ -421,6 +427,7 @@ fn record(t: &optim::Trained) -> Fit {
         loss_one_step: t.loss_one_step,
         stopped: t.stopped.clone(),
         active_terms: 0,
+        lbfgs: t.lbfgs.clone(),
     }
 }
 
@@ -480,6 +487,7 @@ pub fn fit(cfg: &Config, obs: &Observations, method: Method) -> Result<(Model, F
                     loss_one_step: f64::NAN,
                     stopped: None,
                     active_terms,
+                    lbfgs: Vec::new(),
                 },
             )
         }

@@ -114,15 +114,46 @@ enum Stage {
     Lbfgs(u64),
 }
 
+/// What one L-BFGS stage did, to judge whether it converged: a stage that ran its whole
+/// budget with `end` well below `late` was still improving when it was cut off.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StageLog {
+    /// Iterations run (fewer than the budget: stopped by argmin's tolerances or a failed
+    /// line search).
+    pub iters: u64,
+    /// The iteration budget.
+    pub budget: u64,
+    /// Loss (standardised MSE) after the first iteration (`NaN` if none ran).
+    pub first: f64,
+    /// Loss after 90 % of the iterations run (`NaN` if none ran).
+    pub late: f64,
+    /// Loss after the last iteration (`NaN` if none ran).
+    pub end: f64,
+}
+
+impl StageLog {
+    fn from_history(budget: u64, history: &[f64]) -> Self {
+        let at = |i: usize| history.get(i).copied().unwrap_or(f64::NAN);
+        let n = history.len();
+        Self {
+            iters: n as u64,
+            budget,
+            first: at(0),
+            late: at((n * 9 / 10).saturating_sub(1)),
+            end: at(n.wrapping_sub(1)),
+        }
+    }
+}
+
 fn run_stage<O: Objective>(
     b: &Budget,
     obj: &O,
     stage: Stage,
     p: &mut Vec<f64>,
-) -> Result<(), String> {
+) -> Result<Option<StageLog>, String> {
     match stage {
-        Stage::Adam => adam(b, obj, p),
-        Stage::Lbfgs(iters) => lbfgs(iters, obj, p),
+        Stage::Adam => adam(b, obj, p).map(|_| None),
+        Stage::Lbfgs(iters) => lbfgs(iters, obj, p).map(Some),
     }
 }
 
@@ -133,7 +164,7 @@ fn with_rate<O: Objective>(
     rate: Option<(usize, f64)>,
     stage: Stage,
     p: &mut Vec<f64>,
-) -> Result<(), String> {
+) -> Result<Option<StageLog>, String> {
     let Some((n_theta, scale)) = rate else {
         return run_stage(b, obj, stage, p);
     };
@@ -171,6 +202,8 @@ pub struct Trained {
     pub loss_end: f64,
     /// Which stage stopped early and why.
     pub stopped: Option<String>,
+    /// The L-BFGS stages that completed, in order: one-step, then each horizon.
+    pub lbfgs: Vec<StageLog>,
 }
 
 /// Adam with the [`learning_rate`] schedule; on a failed evaluation returns the last
@@ -200,9 +233,9 @@ fn adam<O: Objective>(b: &Budget, obj: &O, p: &mut [f64]) -> Result<(), String> 
     Ok(())
 }
 
-fn lbfgs<O: Objective>(iters: u64, obj: &O, p: &mut Vec<f64>) -> Result<(), String> {
+fn lbfgs<O: Objective>(iters: u64, obj: &O, p: &mut Vec<f64>) -> Result<StageLog, String> {
     if iters == 0 {
-        return Ok(());
+        return Ok(StageLog::from_history(0, &[]));
     }
     let opts = Lbfgs {
         memory: 20,
@@ -212,7 +245,7 @@ fn lbfgs<O: Objective>(iters: u64, obj: &O, p: &mut Vec<f64>) -> Result<(), Stri
     match opts.minimize(Cached::new(obj), obj.n_params(), p.clone(), None) {
         Ok(r) => {
             *p = r.params;
-            Ok(())
+            Ok(StageLog::from_history(iters, &r.history))
         }
         Err(TrainError::Stopped {
             iter,
@@ -255,15 +288,25 @@ pub fn train<A: Objective, B: Objective>(
     let mut p = init;
     let adam_rate = b.phi.map(|r| (r.n_theta, r.adam));
     let lbfgs_rate = b.phi.map(|r| (r.n_theta, r.lbfgs));
-    let stopped = with_rate(b, one_step, adam_rate, Stage::Adam, &mut p)
-        .and_then(|_| with_rate(b, one_step, lbfgs_rate, Stage::Lbfgs(b.lbfgs_iters), &mut p))
-        .err();
+    let mut logs = Vec::new();
+    let mut keep = |r: Result<Option<StageLog>, String>| r.map(|l| logs.extend(l)).err();
+    let stopped = keep(
+        with_rate(b, one_step, adam_rate, Stage::Adam, &mut p)
+            .and_then(|_| with_rate(b, one_step, lbfgs_rate, Stage::Lbfgs(b.lbfgs_iters), &mut p)),
+    );
     let loss_one_step = one_step
         .loss(&p, &all(one_step.n_samples()))
         .unwrap_or(f64::NAN);
     let stopped = horizons.iter().fold(stopped, |stopped, obj| {
-        stopped
-            .or_else(|| with_rate(b, *obj, lbfgs_rate, Stage::Lbfgs(b.horizon_iters), &mut p).err())
+        stopped.or_else(|| {
+            keep(with_rate(
+                b,
+                *obj,
+                lbfgs_rate,
+                Stage::Lbfgs(b.horizon_iters),
+                &mut p,
+            ))
+        })
     });
     let loss_end = horizon
         .loss(&p, &all(horizon.n_samples()))
@@ -275,6 +318,7 @@ pub fn train<A: Objective, B: Objective>(
         loss_one_step,
         loss_end,
         stopped,
+        lbfgs: logs,
     })
 }
 
@@ -337,6 +381,13 @@ mod tests {
         assert_eq!(&t.params[nt..], &init[nt..]);
         assert!(t.params[..nt] != init[..nt]);
         assert!(t.loss_end < t.loss_start);
+        // The one-step stage ran (≤ 5 iterations, its loss not rising), the horizon stage
+        // had no budget.
+        assert_eq!(t.lbfgs.len(), 2);
+        let (one, horizon) = (&t.lbfgs[0], &t.lbfgs[1]);
+        assert!((1..=5).contains(&one.iters) && one.budget == 5, "{one:?}");
+        assert!(one.end <= one.first && one.late <= one.first, "{one:?}");
+        assert!(horizon.iters == 0 && horizon.end.is_nan(), "{horizon:?}");
         let tab = prob.tableau(&t.params).unwrap();
         let start = rk4_twice_plus_two();
         // unchanged up to the rounding of the φ ↔ tableau round trip (Σb = 1 projection)

@@ -90,8 +90,47 @@ pub fn results_table(out: &Outcome) -> Table {
     t
 }
 
-/// Write `trk_forecast.{md,csv}` and `trk_forecast_tableaus.{md,csv}` (the learned TRK10
-/// `b`, `c` and achieved order per h) into `dir` (created if missing).
+/// One row per (h, neural model, L-BFGS stage): window length, iterations run of the budget,
+/// loss after the first iteration, after 90 % of them and at the end (is the stage converged?).
+pub fn stages_table(out: &Outcome) -> Table {
+    let c = &out.config;
+    let steps: Vec<usize> = [1]
+        .iter()
+        .chain(&c.curriculum)
+        .chain([&c.window])
+        .copied()
+        .collect();
+    let mut t = Table::new(
+        "trk-forecast: L-BFGS stages (standardised MSE on the stage's windows)",
+        &[
+            "h",
+            "model",
+            "window steps",
+            "iterations run / budget",
+            "loss after 1st",
+            "loss at 90 %",
+            "loss end",
+        ],
+    );
+    for e in &out.entries {
+        for (log, k) in e.fit.lbfgs.iter().zip(&steps) {
+            t.push([
+                format!("{:.1}", e.h),
+                e.method.label().to_string(),
+                k.to_string(),
+                format!("{} / {}", log.iters, log.budget),
+                format!("{:.3e}", log.first),
+                format!("{:.3e}", log.late),
+                format!("{:.3e}", log.end),
+            ]);
+        }
+    }
+    t
+}
+
+/// Write `trk_forecast.{md,csv}`, `trk_forecast_stages.{md,csv}` ([`stages_table`]) and
+/// `trk_forecast_tableaus.{md,csv}` (the learned TRK10 `b`, `c` and achieved order per h)
+/// into `dir` (created if missing).
 ///
 /// # Errors
 /// [`TrkError::Report`] for unwritable files; [`TrkError::Stability`] never (reports use
@@ -99,6 +138,7 @@ pub fn results_table(out: &Outcome) -> Table {
 pub fn write(out: &Outcome, dir: &Path) -> Result<(), TrkError> {
     create_dir(dir)?;
     results_table(out).write(dir, "trk_forecast")?;
+    stages_table(out).write(dir, "trk_forecast_stages")?;
     let mut t = Table::new(
         "trk-forecast: learned TRK10 tableaus",
         &["h", "start", "achieved order", "c", "b"],
