@@ -234,11 +234,24 @@ fn adam<O: Objective>(b: &Budget, obj: &O, p: &mut [f64]) -> Result<(), String> 
 }
 
 fn lbfgs<O: Objective>(iters: u64, obj: &O, p: &mut Vec<f64>) -> Result<StageLog, String> {
+    lbfgs_with_memory(20, iters, obj, p)
+}
+
+/// `iters` L-BFGS iterations (history of `memory` pairs) on the full batch of `obj` from `p`,
+/// which is overwritten with the result. A failed evaluation keeps the last accepted iterate
+/// in `p` and returns why, as `"L-BFGS iteration k: …"`; any other failure leaves `p` as it
+/// was. Also used by trk-stability's L-BFGS finishing.
+pub(crate) fn lbfgs_with_memory<O: Objective>(
+    memory: usize,
+    iters: u64,
+    obj: &O,
+    p: &mut Vec<f64>,
+) -> Result<StageLog, String> {
     if iters == 0 {
         return Ok(StageLog::from_history(0, &[]));
     }
     let opts = Lbfgs {
-        memory: 20,
+        memory,
         max_iters: iters,
         ..Lbfgs::default()
     };

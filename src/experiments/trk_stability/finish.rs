@@ -1,14 +1,16 @@
-//! L-BFGS finishing (off by default, `lbfgs_iters` = 0): after Adam, [`crate::train::Lbfgs`]
-//! minimises the same training loss (forecast + μ·penalty, gradient tangent to `Σb = 1`, so
-//! the iterates keep `Σb = 1` up to rounding; projected exactly at the end) from the best
-//! validation candidates of the restarts.
+//! L-BFGS finishing (`lbfgs_iters`, default 50): after Adam, [`crate::train::Lbfgs`]
+//! (memory 10, run by trk-forecast's `optim::lbfgs_with_memory`) minimises the same training
+//! loss (forecast + μ·penalty, gradient tangent to `Σb = 1`, so the iterates keep `Σb = 1` up
+//! to rounding; projected exactly at the end) from the best validation candidates of the
+//! restarts.
 
 use super::loss::loss;
 use super::own::OwnStates;
 use super::train::Data;
 use super::Config;
 use crate::experiments::trk_error::TrkError;
-use crate::train::{Cached, Lbfgs, Objective, TrainError};
+use crate::experiments::trk_forecast::optim::lbfgs_with_memory;
+use crate::train::{Objective, TrainError};
 use crate::trainable::TrainableTableau;
 use crate::Tableau;
 
@@ -59,25 +61,8 @@ pub(super) fn lbfgs(
         d,
         trk: trk.clone(),
     };
-    let opts = Lbfgs {
-        memory: 10,
-        max_iters: cfg.lbfgs_iters as u64,
-        ..Lbfgs::default()
-    };
-    let (params, stop) = match opts.minimize(
-        Cached::new(&obj),
-        Trk4::N_PARAMS,
-        trk.params().to_vec(),
-        None,
-    ) {
-        Ok(r) => (r.params, None),
-        Err(TrainError::Stopped {
-            iter,
-            params,
-            source,
-        }) => (params, Some(format!("L-BFGS iteration {iter}: {source}"))),
-        Err(e) => (trk.params().to_vec(), Some(e.to_string())),
-    };
+    let mut params = trk.params().to_vec();
+    let stop = lbfgs_with_memory(10, cfg.lbfgs_iters as u64, &obj, &mut params).err();
     trk.set_params(&params)?;
     let residual = trk.project()?.sum_b_residual;
     Ok((trk.tableau(), residual, stop))
