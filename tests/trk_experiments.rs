@@ -30,6 +30,14 @@ fn trk_stability_training_improves_loss_and_writes() {
             assert!(r.trained.validation.pass);
         }
         assert!((r.trained.tab.b.iter().sum::<f64>() - 1.0).abs() <= 1e-14);
+        spectrum_fit_is_consistent(r);
+        // Screening was on (4 long runs): the selected scheme's escape counts are reported,
+        // all 4 kept if the screen selected it.
+        let (long, _) = r.screened.expect("screen counts");
+        assert!(long <= cfg.n_screen_long);
+        if r.trained.selection == trk_stability::Selection::Screened {
+            assert_eq!(long, cfg.n_screen_long);
+        }
         // The verdict is the criterion itself.
         assert_eq!(
             r.trk4.pass,
@@ -125,15 +133,19 @@ fn trk_forecast_joint_training_improves_and_scores() {
 
 #[test]
 fn bad_configurations_are_typed_errors() {
-    let cfg = trk_stability::Config {
+    let bad_h = trk_stability::Config {
         hs: vec![0.1, -0.2],
         ..trk_stability::Config::quick()
     };
-    match trk_stability::run(&cfg) {
-        Err(TrkError::Config { name, value, .. }) => {
-            assert_eq!((name, value), ("h", -0.2));
+    let bad_margin = trk_stability::Config {
+        val_margin: 0.0,
+        ..trk_stability::Config::quick()
+    };
+    for (cfg, want) in [(bad_h, ("h", -0.2)), (bad_margin, ("val_margin", 0.0))] {
+        match trk_stability::run(&cfg) {
+            Err(TrkError::Config { name, value, .. }) => assert_eq!((name, value), want),
+            other => panic!("{:?}", other.map(|_| ())),
         }
-        other => panic!("{:?}", other.map(|_| ())),
     }
     let cfg = trk_forecast::Config {
         train_span: 0.5,
@@ -224,6 +236,60 @@ fn repro_trk_stability_quick_takes_loss_and_horizon_flags() {
     let stderr = String::from_utf8_lossy(&bad.stderr);
     assert!(stderr.contains("cap") && stderr.contains("-1"), "{stderr}");
     std::fs::remove_dir_all(&dir).ok();
+}
+
+/// The stability-polynomial diagnostics of a row against a direct computation from its
+/// tableau: `γ_k = bᵀA^{k−2}c`, `bᵀc² − 1/3`; `|R| > 1` somewhere iff the largest `|R|`
+/// exceeds 1.
+fn spectrum_fit_is_consistent(r: &trk_stability::Row) {
+    let t = &r.trained.tab;
+    let mut v = t.c;
+    let mut gamma = Vec::new();
+    for _ in 0..3 {
+        gamma.push((0..4).map(|i| t.b[i] * v[i]).sum::<f64>());
+        let next: Vec<f64> = (0..4)
+            .map(|i| (0..i).map(|j| t.a[i][j] * v[j]).sum())
+            .collect();
+        v.copy_from_slice(&next);
+    }
+    let s = &r.spectrum;
+    for (got, want) in s.gamma.iter().zip(&gamma) {
+        approx::assert_abs_diff_eq!(*got, *want, epsilon = 1e-12);
+    }
+    let bc2: f64 = (0..4).map(|i| t.b[i] * t.c[i] * t.c[i]).sum();
+    approx::assert_abs_diff_eq!(s.bc2_residual, bc2 - 1.0 / 3.0, epsilon = 1e-12);
+    assert!((0.0..=1.0).contains(&s.unstable_fraction));
+    assert_eq!(s.max_abs_r > 1.0, s.unstable_fraction > 0.0, "{s:?}");
+}
+
+/// `exact_order = 2` keeps `bᵀc = 1/2` through training (projection after every step, and
+/// after L-BFGS), and the screen with forecasts reports both counts.
+#[test]
+fn trk_stability_exact_order_two_and_forecast_screen() {
+    let cfg = trk_stability::Config {
+        hs: vec![0.17],
+        exact_order: 2,
+        inits: vec![
+            trk_stability::Init::Rk4,
+            trk_stability::Init::Perturbed(0.1),
+        ],
+        lbfgs_iters: 3,
+        roll_every: 0,
+        n_screen_forecasts: 20,
+        val_margin: 0.9,
+        ..trk_stability::Config::quick()
+    };
+    let out = trk_stability::run(&cfg).unwrap();
+    let r = &out.rows[0];
+    approx::assert_abs_diff_eq!(r.spectrum.gamma[0], 0.5, epsilon = 1e-12);
+    spectrum_fit_is_consistent(r);
+    let (long, fc) = r.screened.expect("screen counts");
+    assert!(long <= cfg.n_screen_long && fc <= cfg.n_screen_forecasts);
+    if r.trained.selection == trk_stability::Selection::Screened {
+        assert_eq!((long, fc), (cfg.n_screen_long, cfg.n_screen_forecasts));
+        // A validation pass under the 0.9σ margin.
+        assert!(r.trained.validation.rmse < 0.9 * out.sigma);
+    }
 }
 
 /// L-BFGS finishing under the capped loss with the escape penalty and K over a time span:

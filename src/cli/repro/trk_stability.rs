@@ -5,7 +5,7 @@ use super::Common;
 use crate::cli::CliError;
 use clap::Args;
 use nodal::experiments::trk_stability::{
-    run as run_experiment, verdict_table, write, Config, ForecastLoss, Init,
+    run as run_experiment, verdict_table, write, Config, ForecastLoss, Init, Region,
 };
 use std::time::Instant;
 
@@ -28,6 +28,25 @@ pub struct TrkStabilityArgs {
     /// only; e.g. 200 selects the lowest-RMSE validation pass that keeps all 200 bounded).
     #[arg(long)]
     screen: Option<usize>,
+    /// Screening forecasts: with `--screen`, the screened candidate must also keep this many
+    /// further attractor starts bounded over the RMSE horizon (default 0).
+    #[arg(long)]
+    screen_forecasts: Option<usize>,
+    /// Validation margin m: a validation pass needs validation RMSE < m·σ (default 1; the
+    /// test verdict always uses σ).
+    #[arg(long)]
+    val_margin: Option<f64>,
+    /// Order conditions enforced exactly by the projection on b (default 1 = Σb = 1; 2 adds
+    /// bᵀc = 1/2).
+    #[arg(long)]
+    exact_order: Option<u8>,
+    /// Where the stability penalty acts: `real` (default, the real segment up to 1.1·h·ρ),
+    /// `spectrum` (the frozen-Jacobian spectrum along the attractor) or `both`.
+    #[arg(long, value_parser = ["real", "spectrum", "both"])]
+    region: Option<String>,
+    /// Margin of the penalty samples (default 1.1: points at margin·h·λ).
+    #[arg(long)]
+    margin: Option<f64>,
     /// Training loss: `cap` (default, mean min(MSE / σ², `--cap`)), `mse` (mean MSE / σ²
     /// over the training starts) or `log` (mean ln(1 + MSE / σ²), which escaping starts
     /// cannot dominate).
@@ -89,7 +108,18 @@ pub fn run(args: &TrkStabilityArgs) -> Result<(), CliError> {
     set_some!(
         cfg.n_val_long => args.val_long,
         cfg.n_screen_long => args.screen,
+        cfg.n_screen_forecasts => args.screen_forecasts,
+        cfg.val_margin => args.val_margin,
+        cfg.exact_order => args.exact_order,
+        cfg.margin => args.margin,
     );
+    if let Some(r) = &args.region {
+        cfg.region = match r.as_str() {
+            "spectrum" => Region::Spectrum,
+            "both" => Region::Both,
+            _ => Region::RealSegment,
+        };
+    }
     if let Some(l) = &args.loss {
         cfg.loss = match l.as_str() {
             "log" => ForecastLoss::LogMse,

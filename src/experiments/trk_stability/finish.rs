@@ -54,7 +54,7 @@ pub(super) fn lbfgs(
     d: &Data<'_>,
     tab: &Tableau<4>,
 ) -> Result<(Tableau<4>, f64, Option<String>), TrkError> {
-    let mut trk = Trk4::from_tableau(tab, 1)?;
+    let mut trk = Trk4::from_tableau(tab, cfg.exact_order)?;
     let obj = TrainLoss {
         cfg,
         h,

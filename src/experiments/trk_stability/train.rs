@@ -29,6 +29,10 @@ pub(super) struct Data<'a> {
     pub val_long: &'a [State<3>],
     /// Screening long-run starts of the final selection ([`select`]).
     pub screen_long: &'a [State<3>],
+    /// Screening forecast starts (bounded over `horizon_steps` steps) of the final selection.
+    pub screen_forecasts: &'a [State<3>],
+    /// Steps of a forecast over the criterion's horizon.
+    pub horizon_steps: usize,
     pub val_starts: &'a [State<3>],
     pub val_refs: &'a [Vec<State<3>>],
     /// Loss normaliser σ² and RMSE threshold σ.
@@ -73,18 +77,19 @@ fn initial(
     init: Init,
     h: f64,
     restart: usize,
-    seed: u64,
+    cfg: &Config,
     prev: Option<&Tableau<4>>,
 ) -> Result<Option<Trk4>, TrkError> {
+    let (seed, order) = (cfg.seed, cfg.exact_order);
     Ok(Some(match init {
         Init::Previous => match prev {
-            Some(tab) => Trk4::from_tableau(tab, 1)?,
+            Some(tab) => Trk4::from_tableau(tab, order)?,
             None => return Ok(None),
         },
-        Init::Rk4 => Trk4::from_tableau(&Tableau::rk4(), 1)?,
-        Init::Rk38 => Trk4::from_tableau(&Tableau::rk38(), 1)?,
+        Init::Rk4 => Trk4::from_tableau(&Tableau::rk4(), order)?,
+        Init::Rk38 => Trk4::from_tableau(&Tableau::rk38(), order)?,
         Init::Perturbed(scale) => {
-            let mut trk = Trk4::from_tableau(&Tableau::rk4(), 1)?;
+            let mut trk = Trk4::from_tableau(&Tableau::rk4(), order)?;
             // Seeded by the step size itself (not its index in `hs`), so a run over a subset
             // of step sizes starts from the same tableaus as the full run.
             let mut rng = ChaCha8Rng::seed_from_u64(
@@ -137,7 +142,7 @@ pub(super) fn train(
             cfg.bound,
             d.val_starts,
             d.val_refs,
-            sigma,
+            cfg.val_margin * sigma,
         ),
         tab,
         init: label.to_string(),
@@ -151,7 +156,7 @@ pub(super) fn train(
         history: Vec::new(),
     };
     for (restart, &init) in cfg.inits.iter().enumerate() {
-        let Some(mut trk) = initial(init, h, restart, cfg.seed, prev)? else {
+        let Some(mut trk) = initial(init, h, restart, cfg, prev)? else {
             continue;
         };
         let label = restart_label(init, restart);
@@ -223,7 +228,7 @@ pub(super) fn train(
             if let Some(why) = stop {
                 stopped.push((label.clone(), iter, why));
             }
-            let trk = Trk4::from_tableau(&tab, 1)?;
+            let trk = Trk4::from_tableau(&tab, cfg.exact_order)?;
             let (mse, pen, _) = loss(cfg, h, &trk, d, &OwnStates::default())?;
             history.push((label.clone(), iter, mse + cfg.mu * pen));
             candidates.push(candidate(tab, &label, iter, mse, pen, 0));
@@ -237,9 +242,16 @@ pub(super) fn train(
     };
     let (i, how) = select(&vals, max_screened, |i| {
         let tab = &candidates[i].tab;
-        d.screen_long.par_iter().all(|y0| {
-            steps_in_bound(tab, &KnownLorenz, h, *y0, cfg.long_steps, cfg.bound) == cfg.long_steps
-        })
+        let bounded = |y0: &State<3>, steps| {
+            steps_in_bound(tab, &KnownLorenz, h, *y0, steps, cfg.bound) == steps
+        };
+        // The cheap forecasts first: most failing candidates overflow there.
+        d.screen_forecasts
+            .par_iter()
+            .all(|y0| bounded(y0, d.horizon_steps))
+            && d.screen_long
+                .par_iter()
+                .all(|y0| bounded(y0, cfg.long_steps))
     })
     .ok_or(TrkError::Config {
         name: "inits",

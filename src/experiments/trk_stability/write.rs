@@ -65,9 +65,22 @@ pub fn verdict_table(out: &Outcome) -> Table {
             r.trained.validation.bounded_runs, r.trained.validation.long_runs
         ));
         cells.push(rmse(r.trained.validation.rmse));
-        cells.push(match r.trained.selection {
-            Selection::Screened => format!("{0}/{0}", c.n_screen_long),
-            Selection::Ranked => "–".to_string(),
+        let fc = |n: usize| {
+            if c.n_screen_forecasts > 0 {
+                format!(" + {n}/{} fc", c.n_screen_forecasts)
+            } else {
+                String::new()
+            }
+        };
+        cells.push(match (r.trained.selection, r.screened) {
+            (Selection::Screened, _) => {
+                format!("{0}/{0}{1}", c.n_screen_long, fc(c.n_screen_forecasts))
+            }
+            // Not selected by the screen: how the selected scheme fares there.
+            (Selection::Ranked, Some((long, f))) => {
+                format!("({long}/{}{})", c.n_screen_long, fc(f))
+            }
+            (Selection::Ranked, None) => "–".to_string(),
         });
         cells.push(r.trained.own_states.to_string());
         cells.push(format!("{:.3e}", r.trained.train_mse));
@@ -78,7 +91,9 @@ pub fn verdict_table(out: &Outcome) -> Table {
     t
 }
 
-/// The learned tableaus, one row per h: `c`, `b` and the strict lower triangle of `A`.
+/// The learned tableaus, one row per h: `c`, `b`, the strict lower triangle of `A`, the
+/// stability polynomial's `γ_2..γ_4`, the order-3 residual `bᵀc² − 1/3`, and `|R|` on the
+/// decaying frozen-Jacobian spectrum `hλ` (largest value, fraction of points above 1).
 pub fn tableau_table(out: &Outcome) -> Table {
     let mut t = Table::new(
         "trk-stability: learned TRK4 tableaus",
@@ -87,6 +102,10 @@ pub fn tableau_table(out: &Outcome) -> Table {
             "c",
             "b",
             "A (rows 2–4, strict lower)",
+            "γ2 γ3 γ4",
+            "bᵀc²−1/3",
+            "max |R(hλ)|",
+            "|R(hλ)|>1",
             "restarts stopped early",
         ],
     );
@@ -104,6 +123,10 @@ pub fn tableau_table(out: &Outcome) -> Table {
             list(&tab.c),
             list(&tab.b),
             a.join(" ; "),
+            list(&r.spectrum.gamma),
+            format!("{:.2e}", r.spectrum.bc2_residual),
+            format!("{:.4}", r.spectrum.max_abs_r),
+            format!("{:.3}", r.spectrum.unstable_fraction),
             r.trained
                 .stopped
                 .iter()
