@@ -134,7 +134,7 @@ fn trk_forecast_trk10_from_euler_starts_at_euler_and_improves() {
         methods: vec![Method::Trk10, Method::Euler],
         ..trk_forecast::Config::quick()
     };
-    assert_eq!(cfg.from_euler, vec![Method::Trk10]);
+    assert!(cfg.from_euler.contains(&Method::Trk10));
     let out = trk_forecast::run(&cfg).unwrap();
     // Entries in configuration order, whatever order the jobs finished in.
     let methods: Vec<Method> = out.entries.iter().map(|e| e.method).collect();
@@ -197,7 +197,10 @@ fn bad_configurations_are_typed_errors() {
     };
     match trk_forecast::run(&cfg) {
         Err(TrkError::Config { name, value, .. }) => {
-            assert_eq!((name, value), ("from_euler (position of Sindy or Euler)", 1.0));
+            assert_eq!(
+                (name, value),
+                ("from_euler (position of Sindy or Euler)", 1.0)
+            );
         }
         other => panic!("{:?}", other.map(|_| ())),
     }

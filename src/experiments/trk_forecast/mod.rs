@@ -127,14 +127,15 @@ pub struct Config {
     /// TRK10: rate of φ relative to θ during the L-BFGS stages (default 1).
     pub phi_lbfgs: f64,
     /// Neural methods whose θ starts from the trained Euler model's θ instead of the random
-    /// MLP (default `[Trk10]`; only RK4, Dopri8 and TRK10 may be listed). Such a method gets
-    /// no Adam and [`Config::warm_lbfgs_iters`] one-step L-BFGS iterations, then the usual
-    /// horizon stages; per h, Euler trains first and the methods started from it follow
+    /// MLP (default `[Rk4, Dopri8, Trk10]`: every scheme but Euler, a uniform strategy; only
+    /// RK4, Dopri8 and TRK10 may be listed). Such a method gets no Adam and
+    /// [`Config::warm_lbfgs_iters`] one-step L-BFGS iterations, then the usual horizon
+    /// stages; per h, Euler trains first and the methods started from it follow, in parallel
     /// (Euler is trained, and not reported, even when it is not in [`Config::methods`]).
     /// TRK10 from [`trk::TrkInit::EulerFirst`] (b = e₁) *is* Euler there, so its training
-    /// starts at Euler's final training loss and its joint (θ, φ) stages can only lower it:
-    /// trained from scratch, TRK10 ended above Euler's training loss at every h, at 10× the
-    /// cost per one-step iteration (see docs/results.md).
+    /// starts at Euler's final training loss: trained from scratch, TRK10 ended above Euler's
+    /// training loss at every h and cost most of the run (2000 one-step iterations at 10 NFE
+    /// per pair); see docs/results.md for both.
     pub from_euler: Vec<Method>,
     /// One-step L-BFGS iterations of the methods in [`Config::from_euler`] (default 200;
     /// Dopri8's scaled by [`Config::dopri8_budget`]).
@@ -142,10 +143,10 @@ pub struct Config {
     /// TRK10's starting scheme (default `None`: [`trk::TrkInit::EulerFirst`] at every h,
     /// measured better than the RK4 halves at h = 0.2 and the midpoint fifths at h = 0.4).
     pub trk_init: Option<trk::TrkInit>,
-    /// Fraction of the Adam and L-BFGS iterations that Dopri8 gets (default 0.075, i.e. 38
-    /// Adam + 150 one-step + 8 + 8 horizon L-BFGS iterations with the other defaults: its
-    /// training costs 5–30× TRK10's per iteration, 55–181 NFE per step of h at h = 0.2–0.4
-    /// against 10, and the whole run is meant to take minutes).
+    /// Fraction of the Adam and L-BFGS iterations that Dopri8 gets (default 0.075, i.e.
+    /// 15 one-step + 8 + 8 horizon L-BFGS iterations from Euler's θ with the other defaults,
+    /// 38 Adam + 150 + 8 + 8 from scratch: at 55–181 NFE per step of h (h = 0.2–0.4)
+    /// against TRK10's 10, this is about TRK10's budget in function evaluations).
     pub dopri8_budget: f64,
     /// Tolerance of Dopri8 in training and forecasting (default 1e-4 in standardised units,
     /// far below the models' training RMS error of ≈ 1e-2; the previous default was 1e-6).
@@ -180,7 +181,7 @@ impl Default for Config {
             curriculum: vec![2],
             phi_adam: 0.0,
             phi_lbfgs: 1.0,
-            from_euler: vec![Method::Trk10],
+            from_euler: vec![Method::Rk4, Method::Dopri8, Method::Trk10],
             warm_lbfgs_iters: 200,
             trk_init: None,
             dopri8_budget: 0.075,
@@ -536,11 +537,25 @@ pub fn fit(
             )
         }
         Method::Euler => neural(
-            fixed(cfg, obs, Tableau::<1>::euler(), Stepping::Fixed(h), 1.0, theta)?,
+            fixed(
+                cfg,
+                obs,
+                Tableau::<1>::euler(),
+                Stepping::Fixed(h),
+                1.0,
+                theta,
+            )?,
             Scheme::Euler,
         ),
         Method::Rk4 => neural(
-            fixed(cfg, obs, Tableau::<4>::rk4(), Stepping::Fixed(h), 1.0, theta)?,
+            fixed(
+                cfg,
+                obs,
+                Tableau::<4>::rk4(),
+                Stepping::Fixed(h),
+                1.0,
+                theta,
+            )?,
             Scheme::Rk4,
         ),
         Method::Dopri8 => neural(
@@ -688,11 +703,7 @@ fn entry(
 }
 
 /// Run one job: its entries with their h index.
-fn run_job(
-    cfg: &Config,
-    obs: &[Observations],
-    job: &Job,
-) -> Result<Vec<(usize, Entry)>, TrkError> {
+fn run_job(cfg: &Config, obs: &[Observations], job: &Job) -> Result<Vec<(usize, Entry)>, TrkError> {
     match job {
         Job::Alone(i, m) => Ok(vec![(*i, entry(cfg, &obs[*i], *m, None)?.0)]),
         Job::FromEuler(i, then) => {
