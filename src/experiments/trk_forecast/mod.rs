@@ -17,7 +17,9 @@
 //!   Loss: MSE over the observations of a window (standardised units). Training
 //!   ([`optim::train`]): Adam (warm-up + cosine decay, mini-batches) on one-step pairs, L-BFGS on
 //!   all one-step pairs, L-BFGS on the windows of each [`Config::curriculum`] length, then on
-//!   all full windows.
+//!   all full windows. The methods of [`Config::from_euler`] (default RK4, Dopri8, TRK10)
+//!   instead start from the trained Euler model's θ: no Adam, [`Config::warm_lbfgs_iters`]
+//!   one-step L-BFGS iterations, then the same window stages.
 //! * **Baseline**: SINDy ([`crate::sindy`]) on the training observations in the integral
 //!   (Simpson) form [`Sindy::fit_integral`], polynomial library of `sindy_degree`, STLSQ
 //!   threshold `sindy_threshold`; forecasts with Dopri8.
@@ -518,6 +520,7 @@ pub fn fit(
 ) -> Result<(Model, Fit), TrkError> {
     let h = obs.h;
     let neural = |(field, fit): (MlpField<3>, Fit), scheme| (Model::Neural { field, scheme }, fit);
+    let by_h = || Stepping::Fixed(h);
     Ok(match method {
         Method::Sindy => {
             let m =
@@ -537,25 +540,11 @@ pub fn fit(
             )
         }
         Method::Euler => neural(
-            fixed(
-                cfg,
-                obs,
-                Tableau::<1>::euler(),
-                Stepping::Fixed(h),
-                1.0,
-                theta,
-            )?,
+            fixed(cfg, obs, Tableau::<1>::euler(), by_h(), 1.0, theta)?,
             Scheme::Euler,
         ),
         Method::Rk4 => neural(
-            fixed(
-                cfg,
-                obs,
-                Tableau::<4>::rk4(),
-                Stepping::Fixed(h),
-                1.0,
-                theta,
-            )?,
+            fixed(cfg, obs, Tableau::<4>::rk4(), by_h(), 1.0, theta)?,
             Scheme::Rk4,
         ),
         Method::Dopri8 => neural(
