@@ -73,8 +73,10 @@ const WINDOW_FACTOR: f64 = 1.5;
 
 #[test]
 fn trk_forecast_joint_training_improves_and_scores() {
+    // TRK10 from the random MLP (the full schedule), not from Euler's θ.
     let cfg = trk_forecast::Config {
         methods: vec![Method::Trk10, Method::Sindy],
+        from_euler: vec![],
         ..trk_forecast::Config::quick()
     };
     let out = trk_forecast::run(&cfg).unwrap();
@@ -131,6 +133,38 @@ fn trk_forecast_joint_training_improves_and_scores() {
     std::fs::remove_dir_all(&dir).ok();
 }
 
+/// TRK10 started from the trained Euler model's θ with b = e₁ is that Euler model: its
+/// full-window loss at the start equals Euler's at the end (two different solvers: Euler's
+/// 1-stage `NodeProblem`, TRK10's 10-stage trainable problem), and its joint stages lower it.
+#[test]
+fn trk_forecast_trk10_from_euler_starts_at_euler_and_improves() {
+    let cfg = trk_forecast::Config {
+        methods: vec![Method::Trk10, Method::Euler],
+        ..trk_forecast::Config::quick()
+    };
+    assert!(cfg.from_euler.contains(&Method::Trk10));
+    let out = trk_forecast::run(&cfg).unwrap();
+    // Entries in configuration order, whatever order the jobs finished in.
+    let methods: Vec<Method> = out.entries.iter().map(|e| e.method).collect();
+    assert_eq!(methods, vec![Method::Trk10, Method::Euler]);
+    let (trk, euler) = (&out.entries[0], &out.entries[1]);
+    assert!(trk.from_euler && !euler.from_euler);
+    assert!(trk.fit.stopped.is_none(), "{:?}", trk.fit.stopped);
+    approx::assert_relative_eq!(trk.fit.loss_start, euler.fit.loss_end, max_relative = 1e-9);
+    assert!(
+        trk.fit.loss_end < trk.fit.loss_start,
+        "{} → {}",
+        trk.fit.loss_start,
+        trk.fit.loss_end
+    );
+    // No Adam; the one-step stage has the warm budget, the window stages the usual one.
+    let budgets: Vec<u64> = trk.fit.lbfgs.iter().map(|l| l.budget).collect();
+    assert_eq!(
+        budgets,
+        vec![cfg.warm_lbfgs_iters, cfg.horizon_iters, cfg.horizon_iters]
+    );
+}
+
 #[test]
 fn bad_configurations_are_typed_errors() {
     let bad_h = trk_stability::Config {
@@ -165,6 +199,20 @@ fn bad_configurations_are_typed_errors() {
     match trk_forecast::run(&cfg) {
         Err(TrkError::Config { name, value, .. }) => {
             assert_eq!((name, value), ("curriculum window length", 4.0));
+        }
+        other => panic!("{:?}", other.map(|_| ())),
+    }
+    // Euler cannot start from its own θ.
+    let cfg = trk_forecast::Config {
+        from_euler: vec![Method::Trk10, Method::Euler],
+        ..trk_forecast::Config::quick()
+    };
+    match trk_forecast::run(&cfg) {
+        Err(TrkError::Config { name, value, .. }) => {
+            assert_eq!(
+                (name, value),
+                ("from_euler (position of Sindy or Euler)", 1.0)
+            );
         }
         other => panic!("{:?}", other.map(|_| ())),
     }

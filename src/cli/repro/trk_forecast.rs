@@ -62,6 +62,16 @@ pub struct TrkForecastArgs {
     /// Peak Adam learning rate (default 1e-2).
     #[arg(long)]
     lr: Option<f64>,
+    /// Methods that start from the trained Euler model's θ (no Adam, `--warm-lbfgs-iters`
+    /// one-step L-BFGS iterations; default rk4,dopri8,trk10).
+    #[arg(long, num_args = 1.., value_delimiter = ',', conflicts_with = "no_from_euler")]
+    from_euler: Vec<MethodArg>,
+    /// Every method starts from the random MLP (TRK10 then runs the full schedule).
+    #[arg(long)]
+    no_from_euler: bool,
+    /// One-step L-BFGS iterations of the methods started from Euler's θ (default 200).
+    #[arg(long)]
+    warm_lbfgs_iters: Option<u64>,
     /// Methods to run (default all).
     #[arg(long, num_args = 1.., value_delimiter = ',')]
     methods: Vec<MethodArg>,
@@ -141,7 +151,14 @@ pub fn run(args: &TrkForecastArgs) -> Result<(), CliError> {
         cfg.dopri8_budget => args.dopri8_budget,
         cfg.lr => args.lr,
         cfg.train_span => args.train_span,
+        cfg.warm_lbfgs_iters => args.warm_lbfgs_iters,
     );
+    if !args.from_euler.is_empty() {
+        cfg.from_euler = args.from_euler.iter().map(|&m| m.into()).collect();
+    }
+    if args.no_from_euler {
+        cfg.from_euler.clear();
+    }
     if !args.hidden.is_empty() {
         cfg.hidden = args.hidden.clone();
     }

@@ -17,7 +17,9 @@
 //!   Loss: MSE over the observations of a window (standardised units). Training
 //!   ([`optim::train`]): Adam (warm-up + cosine decay, mini-batches) on one-step pairs, L-BFGS on
 //!   all one-step pairs, L-BFGS on the windows of each [`Config::curriculum`] length, then on
-//!   all full windows.
+//!   all full windows. The methods of [`Config::from_euler`] (default RK4, Dopri8, TRK10)
+//!   instead start from the trained Euler model's θ: no Adam, [`Config::warm_lbfgs_iters`]
+//!   one-step L-BFGS iterations, then the same window stages.
 //! * **Baseline**: SINDy ([`crate::sindy`]) on the training observations in the integral
 //!   (Simpson) form [`Sindy::fit_integral`], polynomial library of `sindy_degree`, STLSQ
 //!   threshold `sindy_threshold`; forecasts with Dopri8.
@@ -40,7 +42,7 @@ use super::trk_error::{at_least_one, positive, TrkError};
 use crate::nn::{Activation, Mlp, MlpField};
 use crate::sindy::Sindy;
 use crate::train::{NodeProblem, TimeSeries};
-use crate::{Adaptive, State, Stepping, Tableau};
+use crate::{Adaptive, ParamField, State, Stepping, Tableau};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
@@ -126,13 +128,27 @@ pub struct Config {
     pub phi_adam: f64,
     /// TRK10: rate of φ relative to θ during the L-BFGS stages (default 1).
     pub phi_lbfgs: f64,
+    /// Neural methods whose θ starts from the trained Euler model's θ instead of the random
+    /// MLP (default `[Rk4, Dopri8, Trk10]`: every scheme but Euler, a uniform strategy; only
+    /// RK4, Dopri8 and TRK10 may be listed). Such a method gets no Adam and
+    /// [`Config::warm_lbfgs_iters`] one-step L-BFGS iterations, then the usual horizon
+    /// stages; per h, Euler trains first and the methods started from it follow, in parallel
+    /// (Euler is trained, and not reported, even when it is not in [`Config::methods`]).
+    /// TRK10 from [`trk::TrkInit::EulerFirst`] (b = e₁) *is* Euler there, so its training
+    /// starts at Euler's final training loss: trained from scratch, TRK10 ended above Euler's
+    /// training loss at every h and cost most of the run (2000 one-step iterations at 10 NFE
+    /// per pair); see docs/results.md for both.
+    pub from_euler: Vec<Method>,
+    /// One-step L-BFGS iterations of the methods in [`Config::from_euler`] (default 200;
+    /// Dopri8's scaled by [`Config::dopri8_budget`]).
+    pub warm_lbfgs_iters: u64,
     /// TRK10's starting scheme (default `None`: [`trk::TrkInit::EulerFirst`] at every h,
     /// measured better than the RK4 halves at h = 0.2 and the midpoint fifths at h = 0.4).
     pub trk_init: Option<trk::TrkInit>,
-    /// Fraction of the Adam and L-BFGS iterations that Dopri8 gets (default 0.075, i.e. 38
-    /// Adam + 150 one-step + 8 + 8 horizon L-BFGS iterations with the other defaults: its
-    /// training costs 5–30× TRK10's per iteration, 55–181 NFE per step of h at h = 0.2–0.4
-    /// against 10, and the whole run is meant to take minutes).
+    /// Fraction of the Adam and L-BFGS iterations that Dopri8 gets (default 0.075, i.e.
+    /// 15 one-step + 8 + 8 horizon L-BFGS iterations from Euler's θ with the other defaults,
+    /// 38 Adam + 150 + 8 + 8 from scratch: at 55–181 NFE per step of h (h = 0.2–0.4)
+    /// against TRK10's 10, this is about TRK10's budget in function evaluations).
     pub dopri8_budget: f64,
     /// Tolerance of Dopri8 in training and forecasting (default 1e-4 in standardised units,
     /// far below the models' training RMS error of ≈ 1e-2; the previous default was 1e-6).
@@ -167,6 +183,8 @@ impl Default for Config {
             curriculum: vec![2],
             phi_adam: 0.0,
             phi_lbfgs: 1.0,
+            from_euler: vec![Method::Rk4, Method::Dopri8, Method::Trk10],
+            warm_lbfgs_iters: 200,
             trk_init: None,
             dopri8_budget: 0.075,
             dopri8_tol: 1e-4,
@@ -180,7 +198,7 @@ impl Default for Config {
 
 impl Config {
     /// A smoke test (seconds): one h, short stretches, a small MLP, 100 Adam iterations,
-    /// 30 + 10 L-BFGS iterations.
+    /// 30 + 10 + 10 L-BFGS iterations (10 + 10 + 10 from Euler's θ).
     pub fn quick() -> Self {
         Self {
             hs: vec![0.2],
@@ -191,6 +209,7 @@ impl Config {
             batch: 8,
             lbfgs_iters: 30,
             horizon_iters: 10,
+            warm_lbfgs_iters: 10,
             ..Self::default()
         }
     }
@@ -208,6 +227,15 @@ impl Config {
         at_least_one("hidden layers", self.hidden.len())?;
         for &h in &self.hs {
             positive("h", h)?;
+        }
+        for &m in &self.from_euler {
+            if matches!(m, Method::Sindy | Method::Euler) {
+                return Err(TrkError::Config {
+                    name: "from_euler (position of Sindy or Euler)",
+                    value: Method::ALL.iter().position(|&a| a == m).unwrap_or(0) as f64,
+                    expected: "only neural methods other than Euler (RK4, Dopri8, TRK10)",
+                });
+            }
         }
         for &k in &self.curriculum {
             if !(2..self.window).contains(&k) {
@@ -405,14 +433,20 @@ fn mlp(cfg: &Config) -> Result<MlpField<3>, TrkError> {
         .into_field::<3>()?)
 }
 
-/// The optimisation budget, every iteration count scaled by `fraction` (rounded).
-fn budget(cfg: &Config, fraction: f64) -> optim::Budget {
+/// The optimisation budget, every iteration count scaled by `fraction` (rounded); `warm`
+/// (started from Euler's θ): no Adam and [`Config::warm_lbfgs_iters`] one-step iterations.
+fn budget(cfg: &Config, fraction: f64, warm: bool) -> optim::Budget {
     let scaled = |n: u64| (n as f64 * fraction).round() as u64;
+    let (iters, lbfgs_iters) = if warm {
+        (0, cfg.warm_lbfgs_iters)
+    } else {
+        (cfg.iters, cfg.lbfgs_iters)
+    };
     optim::Budget {
-        iters: scaled(cfg.iters),
+        iters: scaled(iters),
         lr: cfg.lr,
         batch: cfg.batch,
-        lbfgs_iters: scaled(cfg.lbfgs_iters),
+        lbfgs_iters: scaled(lbfgs_iters),
         horizon_iters: scaled(cfg.horizon_iters),
         seed: cfg.seed,
         phi: None,
@@ -437,6 +471,7 @@ fn fixed<const S: usize>(
     tab: Tableau<S>,
     stepping: Stepping<f64>,
     fraction: f64,
+    theta: Option<&[f64]>,
 ) -> Result<(MlpField<3>, Fit), TrkError> {
     let field = mlp(cfg)?;
     let problem = |data: Vec<TimeSeries<3>>| NodeProblem::new(tab, field.clone(), data, stepping);
@@ -449,7 +484,9 @@ fn fixed<const S: usize>(
         .last()
         .expect("horizon_data ends with the full windows");
     let refs: Vec<&_> = horizons.iter().collect();
-    let t = optim::train(&budget(cfg, fraction), &one, &refs, all.initial_params())?;
+    let init = theta.map_or_else(|| all.initial_params(), <[f64]>::to_vec);
+    let b = budget(cfg, fraction, theta.is_some());
+    let t = optim::train(&b, &one, &refs, init)?;
     Ok((all.field_with(&t.params)?, record(&t)))
 }
 
@@ -465,14 +502,25 @@ fn horizon_data(cfg: &Config, obs: &Observations) -> Result<Vec<Vec<TimeSeries<3
     Ok(out)
 }
 
-/// Train (or fit) `method` on the observations.
+/// Train (or fit) `method` on the observations; a neural method starts from `theta` (the
+/// field's parameters, e.g. the trained Euler model's: see [`Config::from_euler`]) if given,
+/// else from the seeded random MLP.
 ///
 /// # Errors
-/// Construction, training and regression errors (a training run stopped by a failed solve is
-/// not an error: see [`Fit::stopped`]).
-pub fn fit(cfg: &Config, obs: &Observations, method: Method) -> Result<(Model, Fit), TrkError> {
+/// Construction, training and regression errors, [`TrainError::ParamLength`] for a `theta` of
+/// the wrong length (a training run stopped by a failed solve is not an error: see
+/// [`Fit::stopped`]).
+///
+/// [`TrainError::ParamLength`]: crate::train::TrainError::ParamLength
+pub fn fit(
+    cfg: &Config,
+    obs: &Observations,
+    method: Method,
+    theta: Option<&[f64]>,
+) -> Result<(Model, Fit), TrkError> {
     let h = obs.h;
     let neural = |(field, fit): (MlpField<3>, Fit), scheme| (Model::Neural { field, scheme }, fit);
+    let by_h = || Stepping::Fixed(h);
     Ok(match method {
         Method::Sindy => {
             let m =
@@ -492,11 +540,11 @@ pub fn fit(cfg: &Config, obs: &Observations, method: Method) -> Result<(Model, F
             )
         }
         Method::Euler => neural(
-            fixed(cfg, obs, Tableau::<1>::euler(), Stepping::Fixed(h), 1.0)?,
+            fixed(cfg, obs, Tableau::<1>::euler(), by_h(), 1.0, theta)?,
             Scheme::Euler,
         ),
         Method::Rk4 => neural(
-            fixed(cfg, obs, Tableau::<4>::rk4(), Stepping::Fixed(h), 1.0)?,
+            fixed(cfg, obs, Tableau::<4>::rk4(), by_h(), 1.0, theta)?,
             Scheme::Rk4,
         ),
         Method::Dopri8 => neural(
@@ -506,6 +554,7 @@ pub fn fit(cfg: &Config, obs: &Observations, method: Method) -> Result<(Model, F
                 Tableau::<12>::dop853(),
                 dopri8(cfg),
                 cfg.dopri8_budget,
+                theta,
             )?,
             Scheme::Dopri8,
         ),
@@ -533,9 +582,14 @@ pub fn fit(cfg: &Config, obs: &Observations, method: Method) -> Result<(Model, F
                     adam: cfg.phi_adam,
                     lbfgs: cfg.phi_lbfgs,
                 }),
-                ..budget(cfg, 1.0)
+                ..budget(cfg, 1.0, theta.is_some())
             };
-            let t = optim::train(&b, &one, &refs, all.initial_params())?;
+            let mut init = all.initial_params();
+            if let Some(theta) = theta {
+                crate::train::check_len("θ to start TRK10 from", all.n_theta(), theta.len())?;
+                init[..theta.len()].copy_from_slice(theta);
+            }
+            let t = optim::train(&b, &one, &refs, init)?;
             (
                 Model::Neural {
                     field: all.field_with(&t.params)?,
@@ -564,6 +618,8 @@ pub struct Entry {
     pub scores: Scores,
     /// The learned TRK10 tableau, for TRK10.
     pub tableau: Option<Tableau<10>>,
+    /// Whether θ started from the trained Euler model's ([`Config::from_euler`]).
+    pub from_euler: bool,
 }
 
 /// Everything trk-forecast computed.
@@ -576,7 +632,90 @@ pub struct Outcome {
     pub entries: Vec<Entry>,
 }
 
-/// Run trk-forecast: every (h, method) pair in parallel.
+/// A unit of parallel work in [`run`]: one method at one h, or, at one h, Euler followed by
+/// the methods started from its θ ([`Config::from_euler`]; those run in parallel once Euler
+/// is trained).
+enum Job {
+    Alone(usize, Method),
+    FromEuler(usize, Vec<Method>),
+}
+
+/// The jobs of `cfg` over `n_h` sampling intervals, the Euler chains first (longest).
+fn jobs(cfg: &Config, n_h: usize) -> Vec<Job> {
+    let warm: Vec<Method> = cfg
+        .methods
+        .iter()
+        .copied()
+        .filter(|m| cfg.from_euler.contains(m))
+        .collect();
+    let chained = |m: Method| warm.contains(&m) || (m == Method::Euler && !warm.is_empty());
+    let mut out: Vec<Job> = Vec::new();
+    if !warm.is_empty() {
+        out.extend((0..n_h).map(|i| Job::FromEuler(i, warm.clone())));
+    }
+    for i in 0..n_h {
+        out.extend(
+            cfg.methods
+                .iter()
+                .filter(|&&m| !chained(m))
+                .map(|&m| Job::Alone(i, m)),
+        );
+    }
+    out
+}
+
+/// Train `method` (from `theta` if given) and score it.
+fn entry(
+    cfg: &Config,
+    o: &Observations,
+    method: Method,
+    theta: Option<&[f64]>,
+) -> Result<(Entry, Model), TrkError> {
+    let (model, fit) = fit(cfg, o, method, theta)?;
+    let scores = evaluate(cfg, o, &model);
+    let tableau = match &model {
+        Model::Neural {
+            scheme: Scheme::Trk10(t),
+            ..
+        } => Some(**t),
+        _ => None,
+    };
+    let e = Entry {
+        h: o.h,
+        method,
+        fit,
+        scores,
+        tableau,
+        from_euler: theta.is_some(),
+    };
+    Ok((e, model))
+}
+
+/// Run one job: its entries with their h index.
+fn run_job(cfg: &Config, obs: &[Observations], job: &Job) -> Result<Vec<(usize, Entry)>, TrkError> {
+    match job {
+        Job::Alone(i, m) => Ok(vec![(*i, entry(cfg, &obs[*i], *m, None)?.0)]),
+        Job::FromEuler(i, then) => {
+            let o = &obs[*i];
+            let (euler, model) = entry(cfg, o, Method::Euler, None)?;
+            let Model::Neural { field, .. } = model else {
+                unreachable!("Euler is a neural model")
+            };
+            let theta = field.params().to_vec();
+            let mut out: Vec<(usize, Entry)> = then
+                .par_iter()
+                .map(|&m| Ok((*i, entry(cfg, o, m, Some(&theta))?.0)))
+                .collect::<Result<_, TrkError>>()?;
+            if cfg.methods.contains(&Method::Euler) {
+                out.push((*i, euler));
+            }
+            Ok(out)
+        }
+    }
+}
+
+/// Run trk-forecast: the (h, method) pairs in parallel, each method of
+/// [`Config::from_euler`] after Euler at its h.
 ///
 /// # Errors
 /// [`TrkError::Config`] for a bad configuration; data, training and evaluation errors.
@@ -588,37 +727,21 @@ pub fn run(cfg: &Config) -> Result<Outcome, TrkError> {
         .enumerate()
         .map(|(i, &h)| observe(cfg, h, i))
         .collect::<Result<_, _>>()?;
-    let jobs: Vec<(usize, Method)> = (0..obs.len())
-        .flat_map(|i| cfg.methods.iter().map(move |&m| (i, m)))
-        .collect();
-    let entries = jobs
+    let mut entries: Vec<(usize, Entry)> = jobs(cfg, obs.len())
         .par_iter()
-        .map(|&(i, method)| -> Result<Entry, TrkError> {
-            let o = &obs[i];
-            let (model, fit) = fit(cfg, o, method)?;
-            let scores = evaluate(cfg, o, &model);
-            let tableau = match &model {
-                Model::Neural {
-                    scheme: Scheme::Trk10(t),
-                    ..
-                } => Some(**t),
-                _ => None,
-            };
-            Ok(Entry {
-                h: o.h,
-                method,
-                fit,
-                scores,
-                tableau,
-            })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+        .map(|job| run_job(cfg, &obs, job))
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .flatten()
+        .collect();
+    let rank = |m: Method| cfg.methods.iter().position(|&a| a == m);
+    entries.sort_by_key(|(i, e)| (*i, rank(e.method)));
     Ok(Outcome {
         config: cfg.clone(),
         sizes: obs
             .iter()
             .map(|o| (o.h, o.train_windows.len(), o.test.len()))
             .collect(),
-        entries,
+        entries: entries.into_iter().map(|(_, e)| e).collect(),
     })
 }

@@ -38,13 +38,14 @@ pub fn results_table(out: &Outcome) -> Table {
         .join(", ");
     let mut t = Table::new(
         &format!(
-            "trk-forecast: Lorenz-63 identification, noise σ = {}, MLP 3→{:?}→3 tanh, {} Adam + {} L-BFGS one-step + {} L-BFGS iterations on each of the {:?}-step windows (Dopri8: × {}, rtol = atol = {}; TRK10 φ rate {} in Adam, {} in L-BFGS) ({sizes})",
+            "trk-forecast: Lorenz-63 identification, noise σ = {}, MLP 3→{:?}→3 tanh, {} Adam + {} L-BFGS one-step + {} L-BFGS iterations on each of the {:?}-step windows; from Euler's trained θ (marked \"from Euler θ\"): no Adam + {} L-BFGS one-step + the same window stages (Dopri8: × {}, rtol = atol = {}; TRK10 φ rate {} in Adam, {} in L-BFGS) ({sizes})",
             c.noise,
             c.hidden,
             c.iters,
             c.lbfgs_iters,
             c.horizon_iters,
             c.curriculum.iter().chain([&c.window]).collect::<Vec<_>>(),
+            c.warm_lbfgs_iters,
             c.dopri8_budget,
             c.dopri8_tol,
             c.phi_adam,
@@ -65,6 +66,9 @@ pub fn results_table(out: &Outcome) -> Table {
     );
     for e in &out.entries {
         let mut note: Vec<String> = Vec::new();
+        if e.from_euler {
+            note.push("from Euler θ".into());
+        }
         if let Some(why) = &e.fit.stopped {
             note.push(format!("stopped: {why}"));
         }
