@@ -63,7 +63,7 @@ pub struct TrkForecastArgs {
     #[arg(long)]
     lr: Option<f64>,
     /// Methods that start from the trained Euler model's θ (no Adam, `--warm-lbfgs-iters`
-    /// one-step L-BFGS iterations; default rk4,dopri8,trk10).
+    /// one-step L-BFGS iterations; default trk10).
     #[arg(long, num_args = 1.., value_delimiter = ',', conflicts_with = "no_from_euler")]
     from_euler: Vec<MethodArg>,
     /// Every method starts from the random MLP (TRK10 then runs the full schedule).

@@ -44,7 +44,7 @@ pub fn results_table(out: &Outcome) -> Table {
             c.iters,
             c.lbfgs_iters,
             c.horizon_iters,
-            c.curriculum.iter().chain([&c.window]).collect::<Vec<_>>(),
+            c.horizon_steps(),
             c.warm_lbfgs_iters,
             c.dopri8_budget,
             c.dopri8_tol,
@@ -98,12 +98,7 @@ pub fn results_table(out: &Outcome) -> Table {
 /// loss after the first iteration, after 90 % of them and at the end (is the stage converged?).
 pub fn stages_table(out: &Outcome) -> Table {
     let c = &out.config;
-    let steps: Vec<usize> = [1]
-        .iter()
-        .chain(&c.curriculum)
-        .chain([&c.window])
-        .copied()
-        .collect();
+    let steps: Vec<usize> = [1].into_iter().chain(c.horizon_steps()).collect();
     let mut t = Table::new(
         "trk-forecast: L-BFGS stages (standardised MSE on the stage's windows)",
         &[
