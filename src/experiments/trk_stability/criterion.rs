@@ -52,13 +52,11 @@ impl Verdict {
     ) -> Self {
         let bounded_runs = long_starts
             .iter()
-            .filter(|y0| steps_in_bound(tab, f, h, **y0, long_steps, bound) == long_steps)
+            .filter(|y0| stays_bounded(tab, f, h, **y0, long_steps, bound))
             .count();
         let rmse = forecast_rmse(tab, f, h, starts, refs);
         let kept: Vec<usize> = (0..starts.len())
-            .filter(|&i| {
-                steps_in_bound(tab, f, h, starts[i], refs[i].len(), bound) == refs[i].len()
-            })
+            .filter(|&i| stays_bounded(tab, f, h, starts[i], refs[i].len(), bound))
             .collect();
         let rmse_bounded = forecast_rmse(
             tab,
@@ -93,6 +91,18 @@ pub fn steps_in_bound<const S: usize, F: VectorField<3>>(
     bound: f64,
 ) -> usize {
     walk(tab, f, h, y0, steps, bound, |_, _| {})
+}
+
+/// Whether all `steps` fixed steps of size `h` from `y0` end finite with `‖y‖₂ ≤ bound`.
+pub fn stays_bounded<const S: usize, F: VectorField<3>>(
+    tab: &Tableau<S>,
+    f: &F,
+    h: f64,
+    y0: State<3>,
+    steps: usize,
+    bound: f64,
+) -> bool {
+    steps_in_bound(tab, f, h, y0, steps, bound) == steps
 }
 
 /// [`steps_in_bound`] that also hands every in-bound state `y_k` (k = 1, 2, …) to `visit`.

@@ -104,7 +104,8 @@ pub(super) fn forecast_loss(
                     let dl: Vec<State<3>> = (traj.y.iter().zip(r).enumerate())
                         .map(|(k, (y, yr))| {
                             let w = weight(k);
-                            let (norm, out) = (y.norm(), escape(y.norm()));
+                            let norm = y.norm();
+                            let out = escape(norm);
                             let mut d = (y - yr) * (2.0 * w * acc);
                             if out > 0.0 && cfg.escape_weight > 0.0 {
                                 value += cfg.escape_weight * w * out * out / per_escape;

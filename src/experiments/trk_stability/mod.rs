@@ -575,8 +575,7 @@ pub fn run(cfg: &Config) -> Result<Outcome, TrkError> {
                 starts
                     .par_iter()
                     .filter(|y0| {
-                        criterion::steps_in_bound(&trained.tab, &KnownLorenz, h, **y0, n, cfg.bound)
-                            == n
+                        criterion::stays_bounded(&trained.tab, &KnownLorenz, h, **y0, n, cfg.bound)
                     })
                     .count()
             };

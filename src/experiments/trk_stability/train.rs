@@ -3,7 +3,7 @@
 //! several initial tableaus, and model selection on validation starts with the pass
 //! criterion itself.
 
-use super::criterion::{steps_in_bound, Verdict};
+use super::criterion::{stays_bounded, Verdict};
 use super::finish::lbfgs;
 use super::loss::loss;
 use super::own::OwnStates;
@@ -242,9 +242,8 @@ pub(super) fn train(
     };
     let (i, how) = select(&vals, max_screened, |i| {
         let tab = &candidates[i].tab;
-        let bounded = |y0: &State<3>, steps| {
-            steps_in_bound(tab, &KnownLorenz, h, *y0, steps, cfg.bound) == steps
-        };
+        let bounded =
+            |y0: &State<3>, steps| stays_bounded(tab, &KnownLorenz, h, *y0, steps, cfg.bound);
         // The cheap forecasts first: most failing candidates overflow there.
         d.screen_forecasts
             .par_iter()
