@@ -88,6 +88,27 @@ pub struct TrkStabilityArgs {
     /// starts only; e.g. 100 adds the own-trajectory loss, which lost accuracy in our runs).
     #[arg(long)]
     roll_every: Option<usize>,
+    /// Most candidates screened by `--screen` (default 40; 0 = select by validation ranking
+    /// only and just report the selected scheme's screened escape counts).
+    #[arg(long)]
+    max_screened: Option<usize>,
+    /// Weight W of the dissipativity penalty W·mean((max(0, V(Φ_h(y)) − max(V(y), C)) / C)²)
+    /// over attractor, shell and harvested states, V the Lorenz Lyapunov function (default 0
+    /// = off).
+    #[arg(long)]
+    dissip_weight: Option<f64>,
+    /// Largest scale factor of the dissipativity shell samples c + s(y − c), s ∈ [1, S]
+    /// (default 1.5).
+    #[arg(long, value_name = "S")]
+    dissip_shell: Option<f64>,
+    /// Number of dissipativity shell samples (default 1024).
+    #[arg(long)]
+    dissip_n_shell: Option<usize>,
+    /// Harvest: every 100 iterations, roll the current scheme out from this many training
+    /// starts and add the 5 states before V first exceeds C to the dissipativity samples
+    /// (default 0 = off).
+    #[arg(long)]
+    harvest: Option<usize>,
 }
 
 /// Run the experiment, write its tables and plots, print the verdict table.
@@ -144,6 +165,11 @@ pub fn run(args: &TrkStabilityArgs) -> Result<(), CliError> {
         cfg.k_span => args.k_span,
         cfg.horizon => args.rmse_horizon,
         cfg.lbfgs_iters => args.lbfgs,
+        cfg.max_screened => args.max_screened,
+        cfg.dissip_weight => args.dissip_weight,
+        cfg.dissip_shell => args.dissip_shell,
+        cfg.dissip_n_shell => args.dissip_n_shell,
+        cfg.harvest => args.harvest,
     );
     let start = Instant::now();
     let out = run_experiment(&cfg)?;

@@ -4,6 +4,7 @@
 //! adjoint.
 
 use super::criterion::steps_in_bound;
+use super::dissip::dissip_penalty;
 use super::own::OwnStates;
 use super::train::Data;
 use super::{Config, ForecastLoss};
@@ -141,8 +142,10 @@ pub(super) fn forecast_loss(
     Ok((value, grad))
 }
 
-/// Total loss `forecast + own_weight·forecast_own + μ·penalty` (forecast_own over the
-/// own-trajectory states, if any), the forecast part, the penalty and the gradient in φ,
+/// Total loss `forecast + own_weight·forecast_own + dissip_weight·dissipativity + μ·penalty`
+/// (forecast_own over the own-trajectory states, if any; the dissipativity penalty over the
+/// attractor, shell and harvested states, if on), the part before μ, the penalty and the
+/// gradient in φ,
 /// made tangent to `Σb = 1`.
 pub(super) fn loss(
     cfg: &Config,
@@ -158,6 +161,15 @@ pub(super) fn loss(
         mse += cfg.own_weight * m;
         for (a, b) in grad.iter_mut().zip(&g) {
             *a += cfg.own_weight * b;
+        }
+    }
+    if cfg.dissip_weight > 0.0 {
+        let mut states = d.dissip.states.clone();
+        states.extend_from_slice(&own.harvested);
+        let (v, g) = dissip_penalty(&tab, h, &states, d.dissip.level)?;
+        mse += cfg.dissip_weight * v;
+        for (a, b) in grad.iter_mut().zip(&g) {
+            *a += cfg.dissip_weight * b;
         }
     }
     let pen = stability_penalty(&tab.a, &tab.b, d.samples)?;

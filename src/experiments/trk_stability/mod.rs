@@ -37,6 +37,7 @@
 //!   every step time in `(0, horizon]`, is below σ.
 
 pub mod criterion;
+pub mod dissip;
 mod finish;
 mod loss;
 mod own;
@@ -242,6 +243,24 @@ pub struct Config {
     /// (default 1 = consistency `Σb = 1`; 2 adds `bᵀc = 1/2`, which raised the escape rates
     /// and lost h = 0.17 on seeds 0–2, see docs/results.md).
     pub exact_order: u8,
+    /// Weight of the dissipativity penalty (module `dissip`): mean over sample states y of
+    /// `(max(0, V(Φ_h(y)) − max(V(y), C)) / C)²`, V the Lorenz Lyapunov function and C the
+    /// level of its absorbing set (default 0 = off).
+    pub dissip_weight: f64,
+    /// Largest scale factor `s_max` of the shell samples `c + s(y − c)` (default 1.5; ≥ 1).
+    pub dissip_shell: f64,
+    /// Number of shell samples (default 1024), besides the attractor samples (the training
+    /// starts and their reference states).
+    pub dissip_n_shell: usize,
+    /// Training starts rolled out per harvest (default 0 = no harvest): every
+    /// `harvest_every` iterations the current tableau runs `roll_steps` steps from the next
+    /// `harvest` training starts, and the `harvest_keep` states before `V` first exceeds C join
+    /// the penalty's samples (first in, first out, at most `own_cap`).
+    pub harvest: usize,
+    /// Iterations between harvests (default 100).
+    pub harvest_every: usize,
+    /// States kept before each exit from `{V ≤ C}` (default 5).
+    pub harvest_keep: usize,
 }
 
 impl Default for Config {
@@ -297,6 +316,12 @@ impl Default for Config {
             n_screen_forecasts: 0,
             val_margin: 1.0,
             exact_order: 1,
+            dissip_weight: 0.0,
+            dissip_shell: 1.5,
+            dissip_n_shell: 1024,
+            harvest: 0,
+            harvest_every: 100,
+            harvest_keep: 5,
         }
     }
 }
@@ -360,6 +385,8 @@ impl Config {
             ("n_jac", self.n_jac),
             ("roll_starts", self.roll_starts),
             ("roll_stride", self.roll_stride),
+            ("harvest_every", self.harvest_every),
+            ("harvest_keep", self.harvest_keep),
         ] {
             at_least_one(name, n)?;
         }
@@ -388,6 +415,7 @@ impl Config {
             ("escape_weight", self.escape_weight),
             ("k_span", self.k_span),
             ("cap", cap),
+            ("dissip_weight", self.dissip_weight),
         ] {
             if !(v.is_finite() && v >= 0.0) {
                 return Err(TrkError::Config {
@@ -396,6 +424,13 @@ impl Config {
                     expected: "finite and ≥ 0",
                 });
             }
+        }
+        if !(self.dissip_shell >= 1.0 && self.dissip_shell.is_finite()) {
+            return Err(TrkError::Config {
+                name: "dissip_shell",
+                value: self.dissip_shell,
+                expected: "finite and ≥ 1",
+            });
         }
         if self.n_val_long > self.n_val || self.n_test_long > self.n_test {
             return Err(TrkError::Config {
@@ -427,6 +462,22 @@ pub struct Row {
     /// selected scheme keeps bounded (an estimate of its escape rate, whether or not it was
     /// selected by the screen).
     pub screened: Option<(usize, usize)>,
+    /// The learned scheme against the dissipativity inequality on the penalty's attractor and
+    /// shell samples (computed whether or not the penalty trains).
+    pub dissip: Dissipativity,
+}
+
+/// How one learned scheme fares against `V(Φ_h(y)) ≤ max(V(y), C)` (module [`dissip`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Dissipativity {
+    /// `mean_y (max(0, V(Φ_h(y)) − max(V(y), C)) / C)²` over the samples.
+    pub penalty: f64,
+    /// Samples that break the inequality.
+    pub violated: usize,
+    /// Samples in all (attractor first, then shell).
+    pub samples: usize,
+    /// Attractor samples among them.
+    pub attractor: usize,
 }
 
 /// The learned scheme's stability function `R` on the spectrum `h·λ` of `∂f/∂y` over the
@@ -537,6 +588,14 @@ pub fn run(cfg: &Config) -> Result<Outcome, TrkError> {
             }
         };
         let refs = paths(&train_starts, h, cfg.k_at(h))?;
+        // Built also with the penalty off: the verdict table reports the learned scheme's
+        // violations on them.
+        let on: Vec<State<3>> = train_starts
+            .iter()
+            .chain(refs.iter().flatten())
+            .copied()
+            .collect();
+        let dissip = dissip::DissipSamples::new(&on, cfg.dissip_n_shell, cfg.dissip_shell);
         let val_refs = paths(&val_starts, h, steps)?;
         let test_refs = paths(&test_starts, h, steps)?;
         let data = train::Data {
@@ -550,6 +609,7 @@ pub fn run(cfg: &Config) -> Result<Outcome, TrkError> {
             val_refs: &val_refs,
             var,
             samples: &samples,
+            dissip: &dissip,
         };
         let verdict = |tab: &Tableau<4>| {
             Verdict::of(
@@ -570,6 +630,13 @@ pub fn run(cfg: &Config) -> Result<Outcome, TrkError> {
         let real_interval = real_stability_interval(&trained.tab)?;
         let spectrum = StabilitySamples::spectrum(&jacs, h)?.retain_left().points;
         let spectrum = SpectrumFit::of(&trained.tab, &spectrum)?;
+        let (v, n_viol) = dissip::violations(&trained.tab, h, &dissip.states, dissip.level);
+        let dissip = Dissipativity {
+            penalty: v,
+            violated: n_viol,
+            samples: dissip.states.len(),
+            attractor: on.len(),
+        };
         let screened = (!screen_starts.is_empty()).then(|| {
             let kept = |starts: &[State<3>], n| {
                 starts
@@ -592,6 +659,7 @@ pub fn run(cfg: &Config) -> Result<Outcome, TrkError> {
             real_interval,
             spectrum,
             screened,
+            dissip,
         })
     };
     let rows = if cfg.inits.contains(&Init::Previous) {

@@ -4,6 +4,7 @@
 //! actually goes to, including its escape routes, not only the true attractor.
 
 use super::criterion::walk;
+use super::dissip::harvest;
 use super::Config;
 use crate::experiments::lorenz_data::{reference_path, KnownLorenz};
 use crate::{State, Tableau};
@@ -51,8 +52,13 @@ pub(super) struct OwnStates {
     pub starts: Vec<State<3>>,
     /// Their DOP853 references at `h, …, K·h`.
     pub refs: Vec<Vec<State<3>>>,
+    /// States harvested just before the scheme's rollouts leave the dissipativity level
+    /// (samples of the dissipativity penalty, module `dissip`).
+    pub harvested: Vec<State<3>>,
     /// How many rollouts have been done (selects the next training starts).
     rollouts: usize,
+    /// How many harvests have been done (selects the next training starts).
+    harvests: usize,
 }
 
 impl OwnStates {
@@ -91,6 +97,39 @@ impl OwnStates {
         let extra = self.starts.len().saturating_sub(cfg.own_cap);
         self.starts.drain(..extra);
         self.refs.drain(..extra);
+        added
+    }
+
+    /// Harvest ([`super::dissip::harvest`]) from the next `cfg.harvest` training starts
+    /// (cyclically), rollouts of `cfg.roll_steps` steps, `cfg.harvest_keep` states before each
+    /// exit from `{V ≤ level}`; drop the oldest beyond `cfg.own_cap`. Returns how many were
+    /// added.
+    pub fn harvest(
+        &mut self,
+        cfg: &Config,
+        h: f64,
+        tab: &Tableau<4>,
+        train: &[State<3>],
+        level: f64,
+    ) -> usize {
+        let first = self.harvests * cfg.harvest;
+        self.harvests += 1;
+        let starts: Vec<State<3>> = (0..cfg.harvest)
+            .map(|i| train[(first + i) % train.len()])
+            .collect();
+        let new = harvest(
+            tab,
+            h,
+            &starts,
+            cfg.roll_steps,
+            cfg.harvest_keep,
+            level,
+            cfg.bound,
+        );
+        let added = new.len();
+        self.harvested.extend(new);
+        let extra = self.harvested.len().saturating_sub(cfg.own_cap);
+        self.harvested.drain(..extra);
         added
     }
 }

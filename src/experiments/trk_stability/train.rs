@@ -4,6 +4,7 @@
 //! criterion itself.
 
 use super::criterion::{stays_bounded, Verdict};
+use super::dissip::DissipSamples;
 use super::finish::lbfgs;
 use super::loss::loss;
 use super::own::OwnStates;
@@ -39,6 +40,8 @@ pub(super) struct Data<'a> {
     pub var: f64,
     /// Penalty sample points `w`.
     pub samples: &'a StabilitySamples,
+    /// Samples and level of the dissipativity penalty (empty when it is off).
+    pub dissip: &'a DissipSamples,
 }
 
 /// The selected scheme of one step size.
@@ -165,6 +168,9 @@ pub(super) fn train(
         for it in 0..=cfg.iters {
             if cfg.roll_every > 0 && it % cfg.roll_every == 0 && it < cfg.iters {
                 own.refresh(cfg, h, &trk.tableau(), d.starts);
+            }
+            if cfg.harvest > 0 && it % cfg.harvest_every == 0 && it < cfg.iters {
+                own.harvest(cfg, h, &trk.tableau(), d.starts, d.dissip.level);
             }
             let (mse, pen, grad) = match loss(cfg, h, &trk, d, &own) {
                 Ok(x) => x,

@@ -46,6 +46,7 @@ pub fn verdict_table(out: &Outcome) -> Table {
             "val bounded",
             "val RMSE",
             "screen",
+            "V-violations (penalty)",
             "own states",
             "train loss",
             "penalty",
@@ -82,6 +83,8 @@ pub fn verdict_table(out: &Outcome) -> Table {
             }
             (Selection::Ranked, None) => "–".to_string(),
         });
+        let d = &r.dissip;
+        cells.push(format!("{}/{} ({:.1e})", d.violated, d.samples, d.penalty));
         cells.push(r.trained.own_states.to_string());
         cells.push(format!("{:.3e}", r.trained.train_mse));
         cells.push(format!("{:.1e}", r.trained.penalty));
