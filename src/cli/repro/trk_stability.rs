@@ -92,13 +92,13 @@ pub struct TrkStabilityArgs {
     /// only and just report the selected scheme's screened escape counts).
     #[arg(long)]
     max_screened: Option<usize>,
-    /// Weight W of the dissipativity penalty W·mean((max(0, V(Φ_h(y)) − max(V(y), C)) / C)²)
+    /// Weight W of the dissipativity penalty W·mean(max(0, ln(V(Φ_h(y)) / max(V(y), C)))²)
     /// over attractor, shell and harvested states, V the Lorenz Lyapunov function (default 0
     /// = off).
     #[arg(long)]
     dissip_weight: Option<f64>,
     /// Largest scale factor of the dissipativity shell samples c + s(y − c), s ∈ [1, S]
-    /// (default 1.5).
+    /// (default 1.2).
     #[arg(long, value_name = "S")]
     dissip_shell: Option<f64>,
     /// Number of dissipativity shell samples (default 1024).

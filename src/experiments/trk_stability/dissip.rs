@@ -8,7 +8,7 @@
 //! `{V ≤ C}` is an absorbing, forward-invariant set. A discrete scheme `Φ_h` that keeps the
 //! same inequality can never escape; long-run escapes mean it breaks it somewhere. The
 //! penalty asks for it on sample states:
-//! `mean_y (max(0, V(Φ_h(y)) − max(V(y), C)) / C)²`, `C = max(C_inv, max V over the
+//! `mean_y max(0, ln(V(Φ_h(y)) / max(V(y), C)))²`, `C = max(C_inv, max V over the
 //! attractor samples)`, with samples (a) on the attractor (training starts and their
 //! reference states), (b) in a shell around it (`c + s(y − c)`, `c` the attractor samples'
 //! mean, `s` stratified in `[1, dissip_shell]`) and (c) optionally, states harvested from
@@ -100,21 +100,28 @@ impl DissipSamples {
     }
 }
 
-/// `(V(Φ_h(y)) − max(V(y), C)) / C`, positive where the step breaks dissipativity; `None` if
-/// the step fails.
-fn excess(tab: &Tableau<4>, h: f64, y: &State<3>, level: f64) -> Option<f64> {
+/// `ln(V(Φ_h(y)) / max(V(y), C))`, positive where the step breaks dissipativity, with
+/// `V(Φ_h(y))`; `None` if the step fails. The logarithm (equal to the relative excess to
+/// first order) keeps far states whose single step blows up from dominating the penalty.
+fn excess(tab: &Tableau<4>, h: f64, y: &State<3>, level: f64) -> Option<(f64, f64)> {
     let (y1, _) = solve_fixed(tab, &KnownLorenz, 0.0, h, *y, h).ok()?;
-    let e = (lyapunov(&y1) - lyapunov(y).max(level)) / level;
-    e.is_finite().then_some(e)
+    let v1 = lyapunov(&y1);
+    let e = (v1 / lyapunov(y).max(level)).ln();
+    (e.is_finite() && v1 > 0.0).then_some((e, v1))
 }
 
 /// Of the states in `states`, the penalty value `mean_y max(0, excess)²` (without gradient)
 /// and how many break dissipativity (excess > 0, or a failed step): the diagnostic column
 /// of the verdict table.
-pub(super) fn violations(tab: &Tableau<4>, h: f64, states: &[State<3>], level: f64) -> (f64, usize) {
+pub(super) fn violations(
+    tab: &Tableau<4>,
+    h: f64,
+    states: &[State<3>],
+    level: f64,
+) -> (f64, usize) {
     let e: Vec<f64> = states
         .par_iter()
-        .map(|y| excess(tab, h, y, level).unwrap_or(1.0).max(0.0))
+        .map(|y| excess(tab, h, y, level).map_or(1.0, |(e, _)| e).max(0.0))
         .filter(|&e| e > 0.0)
         .collect();
     let value = e.iter().map(|e| e * e).sum::<f64>() / states.len().max(1) as f64;
@@ -136,8 +143,8 @@ pub(super) fn dissip_penalty(
         .par_iter()
         .filter_map(|y| match excess(tab, h, y, level) {
             None => Some(Ok((1.0, vec![0.0; Trk4::N_PARAMS]))),
-            Some(e) if e <= 0.0 => None,
-            Some(e) => Some(
+            Some((e, _)) if e <= 0.0 => None,
+            Some((e, v1)) => Some(
                 gradient_with(
                     &GradientOptions {
                         time: TimeDerivative::Autonomous,
@@ -150,7 +157,7 @@ pub(super) fn dissip_penalty(
                     &[h],
                     &Stepping::Fixed(h),
                     |traj| {
-                        let g = lyapunov_grad(&traj.y[0]) * (2.0 * e / level);
+                        let g = lyapunov_grad(&traj.y[0]) * (2.0 * e / v1);
                         Ok::<_, std::convert::Infallible>(vec![g])
                     },
                 )

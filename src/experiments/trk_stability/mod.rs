@@ -244,10 +244,10 @@ pub struct Config {
     /// and lost h = 0.17 on seeds 0–2, see docs/results.md).
     pub exact_order: u8,
     /// Weight of the dissipativity penalty (module `dissip`): mean over sample states y of
-    /// `(max(0, V(Φ_h(y)) − max(V(y), C)) / C)²`, V the Lorenz Lyapunov function and C the
+    /// `max(0, ln(V(Φ_h(y)) / max(V(y), C)))²`, V the Lorenz Lyapunov function and C the
     /// level of its absorbing set (default 0 = off).
     pub dissip_weight: f64,
-    /// Largest scale factor `s_max` of the shell samples `c + s(y − c)` (default 1.5; ≥ 1).
+    /// Largest scale factor `s_max` of the shell samples `c + s(y − c)` (default 1.2; ≥ 1).
     pub dissip_shell: f64,
     /// Number of shell samples (default 1024), besides the attractor samples (the training
     /// starts and their reference states).
@@ -317,7 +317,7 @@ impl Default for Config {
             val_margin: 1.0,
             exact_order: 1,
             dissip_weight: 0.0,
-            dissip_shell: 1.5,
+            dissip_shell: 1.2,
             dissip_n_shell: 1024,
             harvest: 0,
             harvest_every: 100,
@@ -470,7 +470,7 @@ pub struct Row {
 /// How one learned scheme fares against `V(Φ_h(y)) ≤ max(V(y), C)` (module [`dissip`]).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Dissipativity {
-    /// `mean_y (max(0, V(Φ_h(y)) − max(V(y), C)) / C)²` over the samples.
+    /// `mean_y max(0, ln(V(Φ_h(y)) / max(V(y), C)))²` over the samples.
     pub penalty: f64,
     /// Samples that break the inequality.
     pub violated: usize,
