@@ -124,7 +124,7 @@ pub(super) fn violations(
         .map(|y| excess(tab, h, y, level).map_or(1.0, |(e, _)| e).max(0.0))
         .filter(|&e| e > 0.0)
         .collect();
-    let value = e.iter().map(|e| e * e).sum::<f64>() / states.len().max(1) as f64;
+    let value = e.iter().fold(0.0, |a, e| a + e * e) / states.len().max(1) as f64;
     (value, e.len())
 }
 
