@@ -380,3 +380,42 @@ fn trk_stability_lbfgs_finishing_does_not_raise_the_loss() {
         start.2
     );
 }
+
+/// The dissipativity penalty in training (with harvests): its samples are the training
+/// starts with their K reference states plus the shell; at h = 0.25, where RK4 breaks
+/// `V(Φ_h(y)) ≤ max(V(y), C)` on some samples, the first candidate's (RK4's) training loss
+/// exceeds the loss without the penalty, and every candidate's loss stays finite.
+#[test]
+fn trk_stability_dissipativity_penalty_enters_the_loss() {
+    let off = trk_stability::Config {
+        hs: vec![0.25],
+        inits: vec![trk_stability::Init::Rk4],
+        iters: 10,
+        roll_every: 0,
+        n_screen_long: 0,
+        dissip_n_shell: 64,
+        ..trk_stability::Config::quick()
+    };
+    let on = trk_stability::Config {
+        dissip_weight: 10.0,
+        harvest: 4,
+        harvest_every: 5,
+        ..off.clone()
+    };
+    let (a, b) = (
+        trk_stability::run(&off).unwrap(),
+        trk_stability::run(&on).unwrap(),
+    );
+    let (ra, rb) = (&a.rows[0], &b.rows[0]);
+    let n_att = on.n_train * (1 + on.k_at(0.25));
+    assert_eq!(rb.dissip.attractor, n_att);
+    assert_eq!(rb.dissip.samples, n_att + on.dissip_n_shell);
+    let (la, lb) = (ra.trained.history[0].2, rb.trained.history[0].2);
+    assert_eq!(ra.trained.history[0].1, 0);
+    assert!(lb > la, "penalty inactive: {la} vs {lb}");
+    assert!(
+        rb.trained.history.iter().all(|x| x.2.is_finite()),
+        "{:?}",
+        rb.trained.history
+    );
+}

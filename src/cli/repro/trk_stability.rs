@@ -94,7 +94,7 @@ pub struct TrkStabilityArgs {
     max_screened: Option<usize>,
     /// Weight W of the dissipativity penalty W·mean(max(0, ln(V(Φ_h(y)) / max(V(y), C)))²)
     /// over attractor, shell and harvested states, V the Lorenz Lyapunov function (default 0
-    /// = off).
+    /// = off; 10 with `--harvest 16` in our runs).
     #[arg(long)]
     dissip_weight: Option<f64>,
     /// Largest scale factor of the dissipativity shell samples c + s(y − c), s ∈ [1, S]
