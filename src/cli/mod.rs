@@ -26,7 +26,7 @@ enum Command {
     /// Print a tableau with its order, stability polynomial and real stability interval.
     Tableau(tableau::TableauArgs),
     /// Re-run a published experiment; write tables (Markdown, CSV) and plots (SVG).
-    Repro(repro::ReproArgs),
+    Repro(Box<repro::ReproArgs>),
     /// Train a neural ODE on a CSV (or a built-in system); write model.json, history.csv,
     /// plots and checkpoints.
     Train(train::TrainArgs),
