@@ -169,10 +169,12 @@ mod tests {
         assert!(central_weights(0).is_empty());
     }
 
-    /// On a DOP853 Lorenz-63 trajectory the estimates converge to the analytic field at order
-    /// 2m: at h = 0.01 the 7-point stencil is within 3e-5 relative (RMS) of it (measured
-    /// 1.4e-5), and halving h from 0.01 cuts the 5-point error by ≈ 2⁴ (from 0.02 the ratio
-    /// was 11.7: the h⁶ term still counts there).
+    /// On a DOP853 Lorenz-63 trajectory the estimates converge to the analytic field: the
+    /// 3-point stencil at order 2 (halving h from 0.02 cuts its error ≈ 4×), wider stencils
+    /// are more accurate at h = 0.02, and at h = 0.01 the 7-point stencil is within 3e-5
+    /// relative (RMS) of the field (measured 1.4e-5). Below that the reference trajectory's
+    /// dense output sets a floor of ≈ 1e-5 (the 5-point error did not fall from h = 0.01 to
+    /// 0.005), so higher orders are not checked by halving h.
     #[test]
     fn estimates_match_the_lorenz_field_on_a_reference_trajectory() {
         let lorenz = Lorenz63::default();
@@ -190,8 +192,10 @@ mod tests {
             (num / den).sqrt()
         };
         assert!(rel_rms(0.01, 3) < 3e-5, "{}", rel_rms(0.01, 3));
-        let ratio = rel_rms(0.01, 2) / rel_rms(0.005, 2);
-        assert!((12.0..20.0).contains(&ratio), "{ratio}");
+        let ratio = rel_rms(0.02, 1) / rel_rms(0.01, 1);
+        assert!((3.5..4.5).contains(&ratio), "{ratio}");
+        let by_m: Vec<f64> = (1..=3).map(|m| rel_rms(0.02, m)).collect();
+        assert!(by_m[2] < by_m[1] && by_m[1] < by_m[0] / 10.0, "{by_m:?}");
     }
 
     /// The gradient of the fit matches central differences of its loss, and L-BFGS lowers it.

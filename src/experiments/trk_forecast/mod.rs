@@ -18,8 +18,9 @@
 //!   ([`optim::train`]): Adam (warm-up + cosine decay, mini-batches) on one-step pairs, L-BFGS on
 //!   all one-step pairs, L-BFGS on the windows of each [`Config::curriculum`] length, then on
 //!   all full windows. The methods of [`Config::from_euler`] (default TRK10)
-//!   instead start from the trained Euler model's θ: no Adam, [`Config::warm_lbfgs_iters`]
-//!   one-step L-BFGS iterations, then the same window stages.
+//!   instead start from a warm start's θ ([`Config::warm_start`]: the trained Euler model's,
+//!   default, or a fit to derivative estimates, [`derivative`]): no Adam,
+//!   [`Config::warm_lbfgs_iters`] one-step L-BFGS iterations, then the same window stages.
 //! * **Baseline**: SINDy ([`crate::sindy`]) on the training observations in the integral
 //!   (Simpson) form [`Sindy::fit_integral`], polynomial library of `sindy_degree`, STLSQ
 //!   threshold `sindy_threshold`; forecasts with Dopri8.
@@ -143,8 +144,8 @@ pub struct Config {
     pub phi_adam: f64,
     /// TRK10: rate of φ relative to θ during the L-BFGS stages (default 1).
     pub phi_lbfgs: f64,
-    /// Neural methods whose θ starts from the trained Euler model's θ instead of the random
-    /// MLP (default `[Trk10]`; only RK4, Dopri8 and TRK10 may be listed: RK4 and Dopri8
+    /// Neural methods whose θ starts from the warm start's θ ([`Config::warm_start`], default
+    /// the trained Euler model's) instead of the random MLP (default `[Trk10]`; only RK4, Dopri8 and TRK10 may be listed: RK4 and Dopri8
     /// from Euler's θ were worse than from scratch at every h, because Euler's field is the
     /// secant `(Φ_h(u) − u)/h`, not the vector field, so they train from scratch). Such a method gets no Adam and
     /// [`Config::warm_lbfgs_iters`] one-step L-BFGS iterations, then the usual horizon
