@@ -4,7 +4,7 @@
 //! errors; the writers produce their files.
 
 use nodal::experiments::trk_error::TrkError;
-use nodal::experiments::trk_forecast::{self, Method};
+use nodal::experiments::trk_forecast::{self, Method, Warm, WarmStart};
 use nodal::experiments::trk_stability;
 
 fn temp_dir(name: &str) -> std::path::PathBuf {
@@ -148,7 +148,7 @@ fn trk_forecast_trk10_from_euler_starts_at_euler_and_improves() {
     let methods: Vec<Method> = out.entries.iter().map(|e| e.method).collect();
     assert_eq!(methods, vec![Method::Trk10, Method::Euler]);
     let (trk, euler) = (&out.entries[0], &out.entries[1]);
-    assert!(trk.from_euler && !euler.from_euler);
+    assert!(trk.warm == Some(Warm::Euler) && euler.warm.is_none());
     assert!(trk.fit.stopped.is_none(), "{:?}", trk.fit.stopped);
     approx::assert_relative_eq!(trk.fit.loss_start, euler.fit.loss_end, max_relative = 1e-9);
     assert!(
@@ -163,6 +163,44 @@ fn trk_forecast_trk10_from_euler_starts_at_euler_and_improves() {
         budgets,
         vec![cfg.warm_lbfgs_iters, cfg.horizon_iters, cfg.horizon_iters]
     );
+}
+
+/// The derivative warm start: θ fitted to central-difference derivatives, then RK4 and TRK10
+/// (from the RK4 halves) train through their integrators from it; Euler is not trained first
+/// (not listed). The fit lowers its MSE, and the joint stages lower each model's window loss.
+#[test]
+fn trk_forecast_derivative_warm_start_fits_then_trains_through_the_schemes() {
+    let cfg = trk_forecast::Config {
+        methods: vec![Method::Rk4, Method::Trk10],
+        from_euler: vec![Method::Rk4, Method::Trk10],
+        warm_start: WarmStart::Derivative,
+        derivative_iters: 30,
+        trk_init: Some(trk_forecast::trk::TrkInit::Rk4Halves),
+        ..trk_forecast::Config::quick()
+    };
+    let out = trk_forecast::run(&cfg).unwrap();
+    let methods: Vec<Method> = out.entries.iter().map(|e| e.method).collect();
+    assert_eq!(methods, vec![Method::Rk4, Method::Trk10]);
+    for e in &out.entries {
+        let Some(Warm::Derivative(log)) = &e.warm else {
+            panic!("{:?}: {:?}", e.method, e.warm)
+        };
+        assert!(
+            log.iters >= 1 && log.iters <= 30 && log.end < log.first,
+            "{log:?}"
+        );
+        assert!(e.fit.stopped.is_none(), "{:?}", e.fit.stopped);
+        assert!(e.fit.loss_end < e.fit.loss_start, "{:?}", e.fit);
+        let budgets: Vec<u64> = e.fit.lbfgs.iter().map(|l| l.budget).collect();
+        assert_eq!(
+            budgets,
+            vec![cfg.warm_lbfgs_iters, cfg.horizon_iters, cfg.horizon_iters]
+        );
+    }
+    // Both started from the same θ: the same derivative fit.
+    assert_eq!(out.entries[0].warm, out.entries[1].warm);
+    let table = trk_forecast::results_table(&out).to_markdown().unwrap();
+    assert_eq!(table.matches("from derivative-fit θ").count(), 2, "{table}");
 }
 
 #[test]

@@ -25,7 +25,9 @@ enum Command {
     Solve(solve::SolveArgs),
     /// Print a tableau with its order, stability polynomial and real stability interval.
     Tableau(tableau::TableauArgs),
-    /// Re-run a published experiment; write tables (Markdown, CSV) and plots (SVG).
+    /// Re-run a published experiment; write tables (Markdown, CSV) and plots (SVG). Boxed:
+    /// the experiments' arguments are several times the other commands' (clippy's
+    /// `large_enum_variant`).
     Repro(Box<repro::ReproArgs>),
     /// Train a neural ODE on a CSV (or a built-in system); write model.json, history.csv,
     /// plots and checkpoints.

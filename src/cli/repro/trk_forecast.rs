@@ -6,7 +6,7 @@ use crate::cli::CliError;
 use clap::{Args, ValueEnum};
 use nodal::experiments::trk_error::TrkError;
 use nodal::experiments::trk_forecast::{
-    results_table, run as run_experiment, trk::TrkInit, write, Config, Method,
+    results_table, run as run_experiment, trk::TrkInit, write, Config, Method, WarmStart,
 };
 use std::time::Instant;
 
@@ -69,9 +69,19 @@ pub struct TrkForecastArgs {
     /// Every method starts from the random MLP (TRK10 then runs the full schedule).
     #[arg(long)]
     no_from_euler: bool,
-    /// One-step L-BFGS iterations of the methods started from Euler's θ (default 200).
+    /// One-step L-BFGS iterations of the methods started from the warm start (default 200).
     #[arg(long)]
     warm_lbfgs_iters: Option<u64>,
+    /// Where the methods of `--from-euler` start: `euler` (the trained Euler model's θ,
+    /// default) or `derivative` (θ fitted to central-difference derivative estimates).
+    #[arg(long, value_enum)]
+    init_fit: Option<InitFitArg>,
+    /// Half width m of the derivative fit's central differences (2m + 1 points; default 3).
+    #[arg(long)]
+    derivative_stencil: Option<usize>,
+    /// L-BFGS iterations of the derivative fit (default 2000).
+    #[arg(long)]
+    derivative_iters: Option<u64>,
     /// Methods to run (default all).
     #[arg(long, num_args = 1.., value_delimiter = ',')]
     methods: Vec<MethodArg>,
@@ -85,6 +95,13 @@ enum MethodArg {
     Rk4,
     Dopri8,
     Trk10,
+}
+
+/// The warm start on the command line.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum InitFitArg {
+    Euler,
+    Derivative,
 }
 
 /// TRK10's starting scheme on the command line.
@@ -152,7 +169,15 @@ pub fn run(args: &TrkForecastArgs) -> Result<(), CliError> {
         cfg.lr => args.lr,
         cfg.train_span => args.train_span,
         cfg.warm_lbfgs_iters => args.warm_lbfgs_iters,
+        cfg.derivative_stencil => args.derivative_stencil,
+        cfg.derivative_iters => args.derivative_iters,
     );
+    if let Some(w) = args.init_fit {
+        cfg.warm_start = match w {
+            InitFitArg::Euler => WarmStart::Euler,
+            InitFitArg::Derivative => WarmStart::Derivative,
+        };
+    }
     if !args.from_euler.is_empty() {
         cfg.from_euler = args.from_euler.iter().map(|&m| m.into()).collect();
     }

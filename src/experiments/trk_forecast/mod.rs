@@ -18,8 +18,9 @@
 //!   ([`optim::train`]): Adam (warm-up + cosine decay, mini-batches) on one-step pairs, L-BFGS on
 //!   all one-step pairs, L-BFGS on the windows of each [`Config::curriculum`] length, then on
 //!   all full windows. The methods of [`Config::from_euler`] (default TRK10)
-//!   instead start from the trained Euler model's θ: no Adam, [`Config::warm_lbfgs_iters`]
-//!   one-step L-BFGS iterations, then the same window stages.
+//!   instead start from a warm start's θ ([`Config::warm_start`]: the trained Euler model's,
+//!   default, or a fit to derivative estimates, [`derivative`]): no Adam,
+//!   [`Config::warm_lbfgs_iters`] one-step L-BFGS iterations, then the same window stages.
 //! * **Baseline**: SINDy ([`crate::sindy`]) on the training observations in the integral
 //!   (Simpson) form [`Sindy::fit_integral`], polynomial library of `sindy_degree`, STLSQ
 //!   threshold `sindy_threshold`; forecasts with Dopri8.
@@ -29,6 +30,7 @@
 //!   non-finite state) are counted and listed, not averaged; NFE per step of size h (mean over
 //!   successful test forecasts).
 
+pub mod derivative;
 mod eval;
 pub mod optim;
 pub mod trk;
@@ -84,6 +86,20 @@ impl Method {
     }
 }
 
+/// Where the methods of [`Config::from_euler`] take their starting θ from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WarmStart {
+    /// The trained Euler model's θ (Euler trains first at each h): a secant model
+    /// `(Φ_h(u) − u)/h`, which is what TRK10 from [`trk::TrkInit::EulerFirst`] (b = e₁) *is*.
+    Euler,
+    /// θ fitted by [`Config::derivative_iters`] L-BFGS iterations to central-difference
+    /// derivative estimates of the training observations ([`derivative`], half width
+    /// [`Config::derivative_stencil`]): an approximation of the vector field itself, the
+    /// natural start for schemes that integrate it (RK4, Dopri8, TRK10 from an accurate
+    /// tableau).
+    Derivative,
+}
+
 /// Settings of trk-forecast; `Default` is the documented run, [`Config::quick`] a smoke test.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Config {
@@ -128,8 +144,8 @@ pub struct Config {
     pub phi_adam: f64,
     /// TRK10: rate of φ relative to θ during the L-BFGS stages (default 1).
     pub phi_lbfgs: f64,
-    /// Neural methods whose θ starts from the trained Euler model's θ instead of the random
-    /// MLP (default `[Trk10]`; only RK4, Dopri8 and TRK10 may be listed: RK4 and Dopri8
+    /// Neural methods whose θ starts from the warm start's θ ([`Config::warm_start`], default
+    /// the trained Euler model's) instead of the random MLP (default `[Trk10]`; only RK4, Dopri8 and TRK10 may be listed: RK4 and Dopri8
     /// from Euler's θ were worse than from scratch at every h, because Euler's field is the
     /// secant `(Φ_h(u) − u)/h`, not the vector field, so they train from scratch). Such a method gets no Adam and
     /// [`Config::warm_lbfgs_iters`] one-step L-BFGS iterations, then the usual horizon
@@ -140,6 +156,15 @@ pub struct Config {
     /// training loss at every h and cost most of the run (2000 one-step iterations at 10 NFE
     /// per pair); see docs/results.md for both.
     pub from_euler: Vec<Method>,
+    /// Where the methods of [`Config::from_euler`] start from (default
+    /// [`WarmStart::Euler`]; with [`WarmStart::Derivative`] Euler is not trained first,
+    /// and runs from scratch only if it is in [`Config::methods`]).
+    pub warm_start: WarmStart,
+    /// Half width m of the central differences of [`WarmStart::Derivative`] (default 3: a
+    /// 7-point stencil of order 6).
+    pub derivative_stencil: usize,
+    /// L-BFGS iterations of the derivative fit of [`WarmStart::Derivative`] (default 2000).
+    pub derivative_iters: u64,
     /// One-step L-BFGS iterations of the methods in [`Config::from_euler`] (default 200;
     /// Dopri8's scaled by [`Config::dopri8_budget`]).
     pub warm_lbfgs_iters: u64,
@@ -186,6 +211,9 @@ impl Default for Config {
             phi_lbfgs: 1.0,
             from_euler: vec![Method::Trk10],
             warm_lbfgs_iters: 200,
+            warm_start: WarmStart::Euler,
+            derivative_stencil: 3,
+            derivative_iters: 2000,
             trk_init: None,
             dopri8_budget: 0.075,
             dopri8_tol: 1e-4,
@@ -236,6 +264,7 @@ impl Config {
         at_least_one("window", self.window)?;
         at_least_one("batch", self.batch)?;
         at_least_one("hidden layers", self.hidden.len())?;
+        at_least_one("derivative_stencil", self.derivative_stencil)?;
         for &h in &self.hs {
             positive("h", h)?;
         }
@@ -629,8 +658,18 @@ pub struct Entry {
     pub scores: Scores,
     /// The learned TRK10 tableau, for TRK10.
     pub tableau: Option<Tableau<10>>,
-    /// Whether θ started from the trained Euler model's ([`Config::from_euler`]).
-    pub from_euler: bool,
+    /// Where θ started from if not the random MLP ([`Config::from_euler`]).
+    pub warm: Option<Warm>,
+}
+
+/// The warm start a model's θ came from.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Warm {
+    /// The trained Euler model's θ.
+    Euler,
+    /// The derivative fit's θ, with its L-BFGS log (standardised MSE against the derivative
+    /// estimates).
+    Derivative(optim::StageLog),
 }
 
 /// Everything trk-forecast computed.
@@ -643,12 +682,12 @@ pub struct Outcome {
     pub entries: Vec<Entry>,
 }
 
-/// A unit of parallel work in [`run`]: one method at one h, or, at one h, Euler followed by
-/// the methods started from its θ ([`Config::from_euler`]; those run in parallel once Euler
-/// is trained).
+/// A unit of parallel work in [`run`]: one method at one h, or, at one h, the warm start
+/// ([`Config::warm_start`]: Euler's training or the derivative fit) followed by the methods
+/// started from its θ ([`Config::from_euler`]; those run in parallel once θ is there).
 enum Job {
     Alone(usize, Method),
-    FromEuler(usize, Vec<Method>),
+    Warm(usize, Vec<Method>),
 }
 
 /// The jobs of `cfg` over `n_h` sampling intervals, the Euler chains first (longest).
@@ -659,10 +698,11 @@ fn jobs(cfg: &Config, n_h: usize) -> Vec<Job> {
         .copied()
         .filter(|m| cfg.from_euler.contains(m))
         .collect();
-    let chained = |m: Method| warm.contains(&m) || (m == Method::Euler && !warm.is_empty());
+    let euler_first = !warm.is_empty() && cfg.warm_start == WarmStart::Euler;
+    let chained = |m: Method| warm.contains(&m) || (m == Method::Euler && euler_first);
     let mut out: Vec<Job> = Vec::new();
     if !warm.is_empty() {
-        out.extend((0..n_h).map(|i| Job::FromEuler(i, warm.clone())));
+        out.extend((0..n_h).map(|i| Job::Warm(i, warm.clone())));
     }
     for i in 0..n_h {
         out.extend(
@@ -675,14 +715,14 @@ fn jobs(cfg: &Config, n_h: usize) -> Vec<Job> {
     out
 }
 
-/// Train `method` (from `theta` if given) and score it.
+/// Train `method` (from the warm start's `theta` if given) and score it.
 fn entry(
     cfg: &Config,
     o: &Observations,
     method: Method,
-    theta: Option<&[f64]>,
+    theta: Option<(&[f64], &Warm)>,
 ) -> Result<(Entry, Model), TrkError> {
-    let (model, fit) = fit(cfg, o, method, theta)?;
+    let (model, fit) = fit(cfg, o, method, theta.map(|t| t.0))?;
     let scores = evaluate(cfg, o, &model);
     let tableau = match &model {
         Model::Neural {
@@ -697,7 +737,7 @@ fn entry(
         fit,
         scores,
         tableau,
-        from_euler: theta.is_some(),
+        warm: theta.map(|t| t.1.clone()),
     };
     Ok((e, model))
 }
@@ -706,23 +746,58 @@ fn entry(
 fn run_job(cfg: &Config, obs: &[Observations], job: &Job) -> Result<Vec<(usize, Entry)>, TrkError> {
     match job {
         Job::Alone(i, m) => Ok(vec![(*i, entry(cfg, &obs[*i], *m, None)?.0)]),
-        Job::FromEuler(i, then) => {
+        Job::Warm(i, then) => {
             let o = &obs[*i];
-            let (euler, model) = entry(cfg, o, Method::Euler, None)?;
-            let Model::Neural { field, .. } = model else {
-                unreachable!("Euler is a neural model")
+            let mut out: Vec<(usize, Entry)> = Vec::new();
+            let (theta, warm) = match cfg.warm_start {
+                WarmStart::Euler => {
+                    let (euler, model) = entry(cfg, o, Method::Euler, None)?;
+                    let Model::Neural { field, .. } = model else {
+                        unreachable!("Euler is a neural model")
+                    };
+                    if cfg.methods.contains(&Method::Euler) {
+                        out.push((*i, euler));
+                    }
+                    (field.params().to_vec(), Warm::Euler)
+                }
+                WarmStart::Derivative => {
+                    let (theta, log) = derivative_theta(cfg, o)?;
+                    (theta, Warm::Derivative(log))
+                }
             };
-            let theta = field.params().to_vec();
-            let mut out: Vec<(usize, Entry)> = then
+            let warm_ref = (theta.as_slice(), &warm);
+            let rest: Vec<(usize, Entry)> = then
                 .par_iter()
-                .map(|&m| Ok((*i, entry(cfg, o, m, Some(&theta))?.0)))
+                .map(|&m| Ok((*i, entry(cfg, o, m, Some(warm_ref))?.0)))
                 .collect::<Result<_, TrkError>>()?;
-            if cfg.methods.contains(&Method::Euler) {
-                out.push((*i, euler));
-            }
+            out.extend(rest);
             Ok(out)
         }
     }
+}
+
+/// θ of [`WarmStart::Derivative`] at the observations `o`: the seeded random MLP fitted to
+/// the standardised derivative estimates `(u_k, ẏ_k / s)` of the training observations, and
+/// the fit's L-BFGS log.
+///
+/// # Errors
+/// Building the MLP; [`TrainError::ParamLength`] if the training stretch is shorter than the
+/// stencil.
+///
+/// [`TrainError::ParamLength`]: crate::train::TrainError::ParamLength
+pub fn derivative_theta(
+    cfg: &Config,
+    o: &Observations,
+) -> Result<(Vec<f64>, optim::StageLog), TrkError> {
+    let pairs = derivative::derivative_estimates(&o.train, o.h, cfg.derivative_stencil)
+        .into_iter()
+        .map(|(y, d)| (o.standardise(&y), d.component_div(&o.scale)))
+        .collect();
+    Ok(derivative::fit_derivatives(
+        mlp(cfg)?,
+        pairs,
+        cfg.derivative_iters,
+    )?)
 }
 
 /// Run trk-forecast: the (h, method) pairs in parallel, each method of

@@ -38,16 +38,26 @@ pub fn results_table(out: &Outcome) -> Table {
         .join(", ");
     let mut t = Table::new(
         &format!(
-            "trk-forecast: Lorenz-63 identification, noise σ = {}, MLP 3→{:?}→3 tanh, {} Adam + {} L-BFGS one-step + {} L-BFGS iterations on each of the {:?}-step windows; from Euler's trained θ (marked \"from Euler θ\"): no Adam + {} L-BFGS one-step + the same window stages (Dopri8: × {}, rtol = atol = {}; TRK10 φ rate {} in Adam, {} in L-BFGS) ({sizes})",
+            "trk-forecast: Lorenz-63 identification, noise σ = {}, MLP 3→{:?}→3 tanh, {} Adam + {} L-BFGS one-step + {} L-BFGS iterations on each of the {:?}-step windows; {:?} from the {} (see note): no Adam + {} L-BFGS one-step + the same window stages (Dopri8: × {}, rtol = atol = {}; TRK10 from {:?}, φ rate {} in Adam, {} in L-BFGS) ({sizes})",
             c.noise,
             c.hidden,
             c.iters,
             c.lbfgs_iters,
             c.horizon_iters,
             c.horizon_steps(),
+            c.from_euler,
+            match c.warm_start {
+                super::WarmStart::Euler => "trained Euler model's θ".to_string(),
+                super::WarmStart::Derivative => format!(
+                    "θ fitted by {} L-BFGS iterations to {}-point central differences",
+                    c.derivative_iters,
+                    2 * c.derivative_stencil + 1
+                ),
+            },
             c.warm_lbfgs_iters,
             c.dopri8_budget,
             c.dopri8_tol,
+            c.trk_start(),
             c.phi_adam,
             c.phi_lbfgs
         ),
@@ -66,8 +76,13 @@ pub fn results_table(out: &Outcome) -> Table {
     );
     for e in &out.entries {
         let mut note: Vec<String> = Vec::new();
-        if e.from_euler {
-            note.push("from Euler θ".into());
+        match &e.warm {
+            Some(super::Warm::Euler) => note.push("from Euler θ".into()),
+            Some(super::Warm::Derivative(log)) => note.push(format!(
+                "from derivative-fit θ ({} / {} L-BFGS, MSE {:.3e} → {:.3e})",
+                log.iters, log.budget, log.first, log.end
+            )),
+            None => {}
         }
         if let Some(why) = &e.fit.stopped {
             note.push(format!("stopped: {why}"));
