@@ -1,7 +1,7 @@
 //! Errors of the trainable-solver experiments (`trk_stability`, `trk_forecast`).
 
 use crate::report::ReportError;
-use crate::sensitivity::SensitivityError;
+use crate::sensitivity::{GradientError, SensitivityError};
 use crate::train::TrainError;
 use crate::trainable::TrainableError;
 use crate::SolveError;
@@ -48,6 +48,17 @@ pub enum TrkError {
     #[cfg(feature = "plot")]
     #[error(transparent)]
     Plot(#[from] crate::trainable::plot::PlotError),
+}
+
+/// An adjoint gradient whose loss callback cannot fail (`Infallible`) fails only in the
+/// sensitivity pass.
+impl From<GradientError<std::convert::Infallible>> for TrkError {
+    fn from(e: GradientError<std::convert::Infallible>) -> Self {
+        match e {
+            GradientError::Sensitivity(s) => TrkError::Sensitivity(s),
+            GradientError::Loss(never) => match never {},
+        }
+    }
 }
 
 /// `Ok` if `value` is finite and > 0, else [`TrkError::Config`].

@@ -19,7 +19,7 @@
 use super::criterion::walk;
 use crate::experiments::lorenz_data::KnownLorenz;
 use crate::experiments::trk_error::TrkError;
-use crate::sensitivity::{gradient_with, GradientError, GradientOptions, TimeDerivative};
+use crate::sensitivity::{gradient_with, GradientOptions, TimeDerivative};
 use crate::systems::Lorenz63;
 use crate::trainable::TrainableTableau;
 use crate::{solve_fixed, State, Stepping, Tableau};
@@ -165,10 +165,7 @@ pub(super) fn dissip_penalty(
                     let gphi = Trk4::grad_from_tableau(&g.tableau.a, &g.tableau.b, &g.tableau.c);
                     (e * e, gphi)
                 })
-                .map_err(|e| match e {
-                    GradientError::Sensitivity(s) => TrkError::Sensitivity(s),
-                    GradientError::Loss(never) => match never {},
-                }),
+                .map_err(TrkError::from),
             ),
         })
         .collect();

@@ -10,7 +10,7 @@ use super::train::Data;
 use super::{Config, ForecastLoss};
 use crate::experiments::lorenz_data::KnownLorenz;
 use crate::experiments::trk_error::TrkError;
-use crate::sensitivity::{gradient_with, GradientError, GradientOptions, TimeDerivative};
+use crate::sensitivity::{gradient_with, GradientOptions, TimeDerivative};
 use crate::trainable::{stability_penalty, tangent_to_consistency, TrainableTableau};
 use crate::{State, Stepping, Tableau};
 use rayon::prelude::*;
@@ -119,10 +119,7 @@ pub(super) fn forecast_loss(
                     Ok::<_, std::convert::Infallible>(dl)
                 },
             )
-            .map_err(|e| match e {
-                GradientError::Sensitivity(s) => TrkError::Sensitivity(s),
-                GradientError::Loss(never) => match never {},
-            })?;
+            .map_err(TrkError::from)?;
             let gphi = Trk4::grad_from_tableau(&g.tableau.a, &g.tableau.b, &g.tableau.c);
             Ok((value, gphi, factor))
         })
