@@ -124,6 +124,19 @@ fn trk_forecast_joint_training_improves_and_scores() {
     for e in &out.entries {
         assert_eq!(e.scores.failed, e.scores.failed_at.len());
         assert!(e.scores.rmse_h.is_finite() || e.scores.failed == e.scores.windows);
+        // The mean of per-forecast RMSEs never exceeds the pooled RMSE (Jensen).
+        if e.scores.failed < e.scores.windows {
+            assert!(
+                e.scores.mean_rmse_h <= e.scores.rmse_h * (1.0 + 1e-12),
+                "{:?}",
+                e.scores
+            );
+            assert!(
+                e.scores.mean_rmse_4h <= e.scores.rmse_4h * (1.0 + 1e-12),
+                "{:?}",
+                e.scores
+            );
+        }
     }
     let dir = temp_dir("trk-forecast");
     trk_forecast::write(&out, &dir).unwrap();

@@ -64,8 +64,10 @@ pub fn results_table(out: &Outcome) -> Table {
         &[
             "h",
             "model",
-            "RMSE t0+h",
-            "RMSE t0+4h",
+            "mean RMSE t0+h",
+            "mean RMSE t0+4h",
+            "pooled RMSE t0+h",
+            "pooled RMSE t0+4h",
             "NFE/step",
             "failed forecasts",
             "train loss start",
@@ -96,6 +98,8 @@ pub fn results_table(out: &Outcome) -> Table {
         t.push([
             format!("{:.1}", e.h),
             e.method.label().to_string(),
+            num(e.scores.mean_rmse_h),
+            num(e.scores.mean_rmse_4h),
             num(e.scores.rmse_h),
             num(e.scores.rmse_4h),
             format!("{:.1}", e.scores.nfe_per_step),
