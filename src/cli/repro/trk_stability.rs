@@ -113,6 +113,10 @@ pub struct TrkStabilityArgs {
     /// 0.16; 0 = at every h; finite and ≥ 0).
     #[arg(long, value_name = "H0")]
     dissip_from_h: Option<f64>,
+    /// Before each L-BFGS finish, harvest N times from the candidate itself (`--harvest`
+    /// starts each) and keep those states in its dissipativity penalty (default 0 = none).
+    #[arg(long, value_name = "N")]
+    lbfgs_harvest: Option<usize>,
 }
 
 /// Run the experiment, write its tables and plots, print the verdict table.
@@ -175,6 +179,7 @@ pub fn run(args: &TrkStabilityArgs) -> Result<(), CliError> {
         cfg.dissip_n_shell => args.dissip_n_shell,
         cfg.harvest => args.harvest,
         cfg.dissip_from_h => args.dissip_from_h,
+        cfg.lbfgs_harvest => args.lbfgs_harvest,
     );
     let start = Instant::now();
     let out = run_experiment(&cfg)?;

@@ -272,6 +272,11 @@ pub struct Config {
     /// `dissip_weight` and `harvest` set to 0 ([`Config::at_step`]), bit for bit as without
     /// them.
     pub dissip_from_h: f64,
+    /// Harvests before each L-BFGS finish (default 0 = none): with the dissipativity penalty
+    /// on, the candidate to be finished is itself rolled out `lbfgs_harvest` times from
+    /// `harvest` training starts each, and the states before its exits from `{V ≤ C}` join
+    /// the penalty's samples during its L-BFGS run (otherwise L-BFGS sees no harvested states).
+    pub lbfgs_harvest: usize,
 }
 
 impl Default for Config {
@@ -334,6 +339,7 @@ impl Default for Config {
             harvest_every: 100,
             harvest_keep: 5,
             dissip_from_h: 0.16,
+            lbfgs_harvest: 0,
         }
     }
 }
