@@ -435,7 +435,9 @@ fn trk_stability_lbfgs_finishing_does_not_raise_the_loss() {
 /// The dissipativity penalty in training (with harvests): its samples are the training
 /// starts with their K reference states plus the shell; at h = 0.25, where RK4 breaks
 /// `V(Φ_h(y)) ≤ max(V(y), C)` on some samples, the first candidate's (RK4's) training loss
-/// exceeds the loss without the penalty, and every candidate's loss stays finite.
+/// exceeds the loss without the penalty, and every candidate's loss stays finite; below
+/// `dissip_from_h` the training is the penalty-free one; `lbfgs_harvest` changes the L-BFGS
+/// finish.
 #[test]
 fn trk_stability_dissipativity_penalty_enters_the_loss() {
     let off = trk_stability::Config {
@@ -453,10 +455,35 @@ fn trk_stability_dissipativity_penalty_enters_the_loss() {
         harvest_every: 5,
         ..off.clone()
     };
-    let (a, b) = (
+    // With the penalty switched on only from h = 0.26, training at 0.25 is the penalty-free
+    // one bit for bit.
+    let gated = trk_stability::Config {
+        dissip_from_h: 0.26,
+        ..on.clone()
+    };
+    let (a, b, g) = (
         trk_stability::run(&off).unwrap(),
         trk_stability::run(&on).unwrap(),
+        trk_stability::run(&gated).unwrap(),
     );
+    assert_eq!(g.rows[0].trained.history, a.rows[0].trained.history);
+    assert_eq!(g.rows[0].trained.tab, a.rows[0].trained.tab);
+    // Harvests from the candidate before its L-BFGS finish (RK4 escapes at h = 0.25, so they
+    // find states) change what L-BFGS minimises, hence its result.
+    let finish = |lbfgs_harvest| {
+        let cfg = trk_stability::Config {
+            lbfgs_iters: 3,
+            lbfgs_from: 1,
+            lbfgs_harvest,
+            ..on.clone()
+        };
+        let out = trk_stability::run(&cfg).unwrap();
+        let h = &out.rows[0].trained.history;
+        h.iter().find(|x| x.0.ends_with("+lbfgs")).unwrap().2
+    };
+    let (plain, harvested) = (finish(0), finish(2));
+    assert!(plain.is_finite() && harvested.is_finite());
+    assert_ne!(plain, harvested);
     let (ra, rb) = (&a.rows[0], &b.rows[0]);
     let n_att = on.n_train * (1 + on.k_at(0.25));
     assert_eq!(rb.dissip.attractor, n_att);

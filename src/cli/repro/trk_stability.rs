@@ -93,8 +93,8 @@ pub struct TrkStabilityArgs {
     #[arg(long)]
     max_screened: Option<usize>,
     /// Weight W of the dissipativity penalty W·mean(max(0, ln(V(Φ_h(y)) / max(V(y), C)))²)
-    /// over attractor, shell and harvested states, V the Lorenz Lyapunov function (default 0
-    /// = off; 10 with `--harvest 16` in our runs).
+    /// over attractor, shell and harvested states, V the Lorenz Lyapunov function (default 10
+    /// at h ≥ `--dissip-from-h`; 0 = off).
     #[arg(long)]
     dissip_weight: Option<f64>,
     /// Largest scale factor of the dissipativity shell samples c + s(y − c), s ∈ [1, S]
@@ -106,9 +106,17 @@ pub struct TrkStabilityArgs {
     dissip_n_shell: Option<usize>,
     /// Harvest: every 100 iterations, roll the current scheme out from this many training
     /// starts and add the 5 states before V first exceeds C to the dissipativity samples
-    /// (default 0 = off).
+    /// (default 16; 0 = off).
     #[arg(long)]
     harvest: Option<usize>,
+    /// Train with the dissipativity penalty and harvest only at step sizes h ≥ H0 (default
+    /// 0.16; 0 = at every h; finite and ≥ 0).
+    #[arg(long, value_name = "H0")]
+    dissip_from_h: Option<f64>,
+    /// Before each L-BFGS finish, harvest N times from the candidate itself (`--harvest`
+    /// starts each) and keep those states in its dissipativity penalty (default 0 = none).
+    #[arg(long, value_name = "N")]
+    lbfgs_harvest: Option<usize>,
 }
 
 /// Run the experiment, write its tables and plots, print the verdict table.
@@ -170,6 +178,8 @@ pub fn run(args: &TrkStabilityArgs) -> Result<(), CliError> {
         cfg.dissip_shell => args.dissip_shell,
         cfg.dissip_n_shell => args.dissip_n_shell,
         cfg.harvest => args.harvest,
+        cfg.dissip_from_h => args.dissip_from_h,
+        cfg.lbfgs_harvest => args.lbfgs_harvest,
     );
     let start = Instant::now();
     let out = run_experiment(&cfg)?;

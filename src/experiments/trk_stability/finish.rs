@@ -22,6 +22,7 @@ struct TrainLoss<'a> {
     h: f64,
     d: &'a Data<'a>,
     trk: Trk4,
+    own: &'a OwnStates,
 }
 
 impl Objective for TrainLoss<'_> {
@@ -33,13 +34,14 @@ impl Objective for TrainLoss<'_> {
         let mut trk = self.trk.clone();
         trk.set_params(params)
             .map_err(|e| TrainError::Optimizer(e.to_string()))?;
-        let (mse, pen, grad) = loss(self.cfg, self.h, &trk, self.d, &OwnStates::default())
+        let (mse, pen, grad) = loss(self.cfg, self.h, &trk, self.d, self.own)
             .map_err(|e| TrainError::Optimizer(e.to_string()))?;
         Ok((mse + self.cfg.mu * pen, grad))
     }
 }
 
-/// Run `cfg.lbfgs_iters` L-BFGS iterations from `tab`; the result is projected onto
+/// Run `cfg.lbfgs_iters` L-BFGS iterations from `tab` (the dissipativity penalty, if on, also
+/// over the harvested states of `own`); the result is projected onto
 /// `Σb = 1`. Returns the tableau, the projection's `|Σb − 1|` and why L-BFGS stopped early
 /// (if it did).
 ///
@@ -53,6 +55,7 @@ pub(super) fn lbfgs(
     h: f64,
     d: &Data<'_>,
     tab: &Tableau<4>,
+    own: &OwnStates,
 ) -> Result<(Tableau<4>, f64, Option<String>), TrkError> {
     let mut trk = Trk4::from_tableau(tab, cfg.exact_order)?;
     let obj = TrainLoss {
@@ -60,6 +63,7 @@ pub(super) fn lbfgs(
         h,
         d,
         trk: trk.clone(),
+        own,
     };
     let mut params = trk.params().to_vec();
     let stop = lbfgs_with_memory(10, cfg.lbfgs_iters as u64, &obj, &mut params).err();

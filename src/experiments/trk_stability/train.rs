@@ -228,7 +228,13 @@ pub(super) fn train(
                 candidates[i].init.clone(),
                 candidates[i].iter,
             );
-            let (tab, residual, stop) = lbfgs(cfg, h, d, &tab)?;
+            let mut own = OwnStates::default();
+            if cfg.dissip_weight > 0.0 && cfg.harvest > 0 {
+                for _ in 0..cfg.lbfgs_harvest {
+                    own.harvest(cfg, h, &tab, d.starts, d.dissip.level);
+                }
+            }
+            let (tab, residual, stop) = lbfgs(cfg, h, d, &tab, &own)?;
             max_residual = max_residual.max(residual);
             let label = format!("{label}+lbfgs");
             if let Some(why) = stop {
