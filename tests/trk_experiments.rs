@@ -226,7 +226,15 @@ fn bad_configurations_are_typed_errors() {
         val_margin: 0.0,
         ..trk_stability::Config::quick()
     };
-    for (cfg, want) in [(bad_h, ("h", -0.2)), (bad_margin, ("val_margin", 0.0))] {
+    let bad_steps = trk_stability::Config {
+        dissip_steps: 0,
+        ..trk_stability::Config::quick()
+    };
+    for (cfg, want) in [
+        (bad_h, ("h", -0.2)),
+        (bad_margin, ("val_margin", 0.0)),
+        (bad_steps, ("dissip_steps", 0.0)),
+    ] {
         match trk_stability::run(&cfg) {
             Err(TrkError::Config { name, value, .. }) => assert_eq!((name, value), want),
             other => panic!("{:?}", other.map(|_| ())),

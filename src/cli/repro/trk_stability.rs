@@ -117,6 +117,11 @@ pub struct TrkStabilityArgs {
     /// starts each) and keep those states in its dissipativity penalty (default 0 = none).
     #[arg(long, value_name = "N")]
     lbfgs_harvest: Option<usize>,
+    /// Steps k of the dissipativity inequality V(Φ_h^j(y)) ≤ max(V(y), C), j = 1 … k, that
+    /// the penalty asks for on its samples (default 1; ≥ 1; the penalty costs about k times
+    /// as much).
+    #[arg(long, value_name = "K")]
+    dissip_steps: Option<usize>,
 }
 
 /// Run the experiment, write its tables and plots, print the verdict table.
@@ -180,6 +185,7 @@ pub fn run(args: &TrkStabilityArgs) -> Result<(), CliError> {
         cfg.harvest => args.harvest,
         cfg.dissip_from_h => args.dissip_from_h,
         cfg.lbfgs_harvest => args.lbfgs_harvest,
+        cfg.dissip_steps => args.dissip_steps,
     );
     let start = Instant::now();
     let out = run_experiment(&cfg)?;

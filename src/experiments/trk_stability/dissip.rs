@@ -104,10 +104,32 @@ impl DissipSamples {
 /// `V(Φ_h(y))`; `None` if the step fails. The logarithm (equal to the relative excess to
 /// first order) keeps far states whose single step blows up from dominating the penalty.
 fn excess(tab: &Tableau<4>, h: f64, y: &State<3>, level: f64) -> Option<(f64, f64)> {
-    let (y1, _) = solve_fixed(tab, &KnownLorenz, 0.0, h, *y, h).ok()?;
-    let v1 = lyapunov(&y1);
-    let e = (v1 / lyapunov(y).max(level)).ln();
-    (e.is_finite() && v1 > 0.0).then_some((e, v1))
+    let mut out = [(0.0, 0.0)];
+    excesses(tab, h, y, level, &mut out)?;
+    Some(out[0])
+}
+
+/// [`excess`] after each of the steps `j = 1 … out.len()`: `out[j − 1]` is
+/// `(ln(V(Φ_h^j(y)) / max(V(y), C)), V(Φ_h^j(y)))`; `None` if a step fails.
+fn excesses(
+    tab: &Tableau<4>,
+    h: f64,
+    y: &State<3>,
+    level: f64,
+    out: &mut [(f64, f64)],
+) -> Option<()> {
+    let reference = lyapunov(y).max(level);
+    let mut yj = *y;
+    for o in out.iter_mut() {
+        yj = solve_fixed(tab, &KnownLorenz, 0.0, h, yj, h).ok()?.0;
+        let v = lyapunov(&yj);
+        let e = (v / reference).ln();
+        if !(e.is_finite() && v > 0.0) {
+            return None;
+        }
+        *o = (e, v);
+    }
+    Some(())
 }
 
 /// Of the states in `states`, the penalty value `mean_y max(0, excess)²` (without gradient)
@@ -128,23 +150,33 @@ pub(super) fn violations(
     (value, e.len())
 }
 
-/// The penalty `mean_y max(0, excess)²` over `states` (level `level`) and its gradient in φ.
-/// A state whose step fails or overflows counts as excess 1 without gradient.
+/// The penalty `mean_y (1/k) Σ_{j ≤ k} max(0, excess_j)²` over `states` (level `level`,
+/// `k = steps`, `excess_j` the excess after j steps) and its gradient in φ (k = 1: the
+/// one-step penalty). A state whose steps fail or overflow counts as 1 without gradient.
 ///
 /// # Errors
-/// [`TrkError::Sensitivity`] if the one-step adjoint fails.
+/// [`TrkError::Sensitivity`] if the k-step adjoint fails.
 pub(super) fn dissip_penalty(
     tab: &Tableau<4>,
     h: f64,
     states: &[State<3>],
     level: f64,
+    steps: usize,
 ) -> Result<(f64, Vec<f64>), TrkError> {
+    let k = steps.max(1);
+    let times: Vec<f64> = (1..=k).map(|j| h * j as f64).collect();
     let parts: Vec<Result<(f64, Vec<f64>), TrkError>> = states
         .par_iter()
-        .filter_map(|y| match excess(tab, h, y, level) {
-            None => Some(Ok((1.0, vec![0.0; Trk4::N_PARAMS]))),
-            Some((e, _)) if e <= 0.0 => None,
-            Some((e, v1)) => Some(
+        .filter_map(|y| {
+            let mut ex = vec![(0.0, 0.0); k];
+            if excesses(tab, h, y, level, &mut ex).is_none() {
+                return Some(Ok((1.0, vec![0.0; Trk4::N_PARAMS])));
+            }
+            let value = ex.iter().map(|&(e, _)| e.max(0.0).powi(2)).sum::<f64>() / k as f64;
+            if value <= 0.0 {
+                return None;
+            }
+            Some(
                 gradient_with(
                     &GradientOptions {
                         time: TimeDerivative::Autonomous,
@@ -154,19 +186,26 @@ pub(super) fn dissip_penalty(
                     &KnownLorenz,
                     0.0,
                     *y,
-                    &[h],
+                    &times,
                     &Stepping::Fixed(h),
                     |traj| {
-                        let g = lyapunov_grad(&traj.y[0]) * (2.0 * e / v1);
-                        Ok::<_, std::convert::Infallible>(vec![g])
+                        let g = traj
+                            .y
+                            .iter()
+                            .zip(&ex)
+                            .map(|(yj, &(e, v))| {
+                                lyapunov_grad(yj) * (2.0 * e.max(0.0) / (v * k as f64))
+                            })
+                            .collect();
+                        Ok::<_, std::convert::Infallible>(g)
                     },
                 )
                 .map(|(_, g)| {
                     let gphi = Trk4::grad_from_tableau(&g.tableau.a, &g.tableau.b, &g.tableau.c);
-                    (e * e, gphi)
+                    (value, gphi)
                 })
                 .map_err(TrkError::from),
-            ),
+            )
         })
         .collect();
     let n = states.len().max(1) as f64;
@@ -236,7 +275,8 @@ mod tests {
         assert_relative_eq!(invariant_level(), exact, max_relative = 1e-4);
     }
 
-    /// The adjoint gradient of the penalty in φ matches central differences at h = 0.25 (RK4
+    /// The adjoint gradient of the penalty in φ, one step and three steps, matches central
+    /// differences at h = 0.25 (RK4
     /// perturbed, outside its comfortable range, so many shell states break dissipativity);
     /// harvested states lie inside the level, and an exact-looking step (RK4, h = 0.01) keeps
     /// every attractor sample dissipative.
@@ -251,22 +291,32 @@ mod tests {
         trk.set_params(&p).unwrap();
         trk.project().unwrap();
         let h = 0.25;
-        let at = |p: &[f64]| {
-            let t = Trk4::tableau_from_params::<f64>(p).unwrap();
-            dissip_penalty(&t, h, &samples.states, samples.level).unwrap()
-        };
-        let (value, g) = at(trk.params());
-        assert!(value > 1e-8, "penalty inactive: {value}");
-        for k in 0..Trk4::N_PARAMS {
-            let shifted = |e: f64| {
-                let mut p = trk.params().to_vec();
-                p[k] += e;
-                at(&p).0
+        let mut one_step = 0.0;
+        for steps in [1, 3] {
+            let at = |p: &[f64]| {
+                let t = Trk4::tableau_from_params::<f64>(p).unwrap();
+                dissip_penalty(&t, h, &samples.states, samples.level, steps).unwrap()
             };
-            let fd = (shifted(1e-6) - shifted(-1e-6)) / 2e-6;
-            assert_relative_eq!(fd, g[k], epsilon = 1e-7, max_relative = 1e-4);
+            let (value, g) = at(trk.params());
+            assert!(value > 1e-8, "penalty inactive at k = {steps}: {value}");
+            for k in 0..Trk4::N_PARAMS {
+                let shifted = |e: f64| {
+                    let mut p = trk.params().to_vec();
+                    p[k] += e;
+                    at(&p).0
+                };
+                let fd = (shifted(1e-6) - shifted(-1e-6)) / 2e-6;
+                assert_relative_eq!(fd, g[k], epsilon = 1e-7, max_relative = 1e-4);
+            }
+            if steps == 1 {
+                one_step = value;
+            } else {
+                // More steps see more violations: the k-step penalty is not just the first
+                // step's divided by k.
+                assert!(value > one_step / steps as f64, "{value} vs {one_step}");
+            }
         }
-        let fine = dissip_penalty(&Tableau::rk4(), 0.01, &att, samples.level).unwrap();
+        let fine = dissip_penalty(&Tableau::rk4(), 0.01, &att, samples.level, 4).unwrap();
         assert_eq!(fine.0, 0.0);
         let got = harvest(&Tableau::rk4(), 0.5, &att[..4], 200, 3, samples.level, 1e3);
         assert!(!got.is_empty() && got.len() <= 12, "{}", got.len());

@@ -163,7 +163,7 @@ pub(super) fn loss(
     if cfg.dissip_weight > 0.0 {
         let mut states = d.dissip.states.clone();
         states.extend_from_slice(&own.harvested);
-        let (v, g) = dissip_penalty(&tab, h, &states, d.dissip.level)?;
+        let (v, g) = dissip_penalty(&tab, h, &states, d.dissip.level, cfg.dissip_steps)?;
         mse += cfg.dissip_weight * v;
         for (a, b) in grad.iter_mut().zip(&g) {
             *a += cfg.dissip_weight * b;

@@ -278,6 +278,12 @@ pub struct Config {
     /// `harvest` training starts each, and the states before its exits from `{V ≤ C}` join
     /// the penalty's samples during its L-BFGS run (otherwise L-BFGS sees no harvested states).
     pub lbfgs_harvest: usize,
+    /// Steps `k` of the dissipativity inequality (default 1): the penalty of a sample state y
+    /// is `(1/k) Σ_{j=1..k} max(0, ln(V(Φ_h^j(y)) / max(V(y), C)))²` — the exact flow keeps
+    /// `V(φ_{jh}(y)) ≤ max(V(y), C)` for every j, and a scheme can break it over several
+    /// steps while keeping it over each single one from the attractor. k = 1 is the one-step
+    /// penalty bit for bit; the cost of the penalty grows by about k.
+    pub dissip_steps: usize,
 }
 
 impl Default for Config {
@@ -341,6 +347,7 @@ impl Default for Config {
             harvest_keep: 5,
             dissip_from_h: 0.16,
             lbfgs_harvest: 0,
+            dissip_steps: 1,
         }
     }
 }
@@ -403,8 +410,16 @@ impl Config {
         }
     }
 
+    /// Whether training harvests states for the dissipativity penalty: the harvested states
+    /// are samples of that penalty only, so harvesting needs both `harvest > 0` and
+    /// `dissip_weight > 0`.
+    pub fn harvests(&self) -> bool {
+        self.harvest > 0 && self.dissip_weight > 0.0
+    }
+
     fn check(&self) -> Result<(), TrkError> {
         at_least_one("hs", self.hs.len())?;
+        at_least_one("dissip_steps", self.dissip_steps)?;
         for &h in &self.hs {
             positive("h", h)?;
         }

@@ -169,7 +169,7 @@ pub(super) fn train(
             if cfg.roll_every > 0 && it % cfg.roll_every == 0 && it < cfg.iters {
                 own.refresh(cfg, h, &trk.tableau(), d.starts);
             }
-            if cfg.harvest > 0 && it % cfg.harvest_every == 0 && it < cfg.iters {
+            if cfg.harvests() && it % cfg.harvest_every == 0 && it < cfg.iters {
                 own.harvest(cfg, h, &trk.tableau(), d.starts, d.dissip.level);
             }
             let (mse, pen, grad) = match loss(cfg, h, &trk, d, &own) {
@@ -229,7 +229,7 @@ pub(super) fn train(
                 candidates[i].iter,
             );
             let mut own = OwnStates::default();
-            if cfg.dissip_weight > 0.0 && cfg.harvest > 0 {
+            if cfg.harvests() {
                 for _ in 0..cfg.lbfgs_harvest {
                     own.harvest(cfg, h, &tab, d.starts, d.dissip.level);
                 }
