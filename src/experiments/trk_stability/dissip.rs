@@ -306,7 +306,11 @@ mod tests {
                     at(&p).0
                 };
                 let fd = (shifted(1e-6) - shifted(-1e-6)) / 2e-6;
-                assert_relative_eq!(fd, g[k], epsilon = 1e-7, max_relative = 1e-4);
+                // Over three steps at h = 0.25 some shell states grow far, and the central
+                // difference's truncation error reaches ~1.5e-4 relative (measured, gradients
+                // ~5e3); a missing term or factor (e.g. the 1/k) would be off by far more.
+                let tol = if steps == 1 { 1e-4 } else { 1e-3 };
+                assert_relative_eq!(fd, g[k], epsilon = 1e-7, max_relative = tol);
             }
             if steps == 1 {
                 one_step = value;
