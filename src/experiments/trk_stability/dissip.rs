@@ -276,10 +276,9 @@ mod tests {
     }
 
     /// The adjoint gradient of the penalty in φ, one step and three steps, matches central
-    /// differences at h = 0.25 (RK4
-    /// perturbed, outside its comfortable range, so many shell states break dissipativity);
-    /// harvested states lie inside the level, and an exact-looking step (RK4, h = 0.01) keeps
-    /// every attractor sample dissipative.
+    /// differences at h = 0.25 (RK4 perturbed, outside its comfortable range, so many shell
+    /// states break dissipativity); harvested states lie inside the level, and an
+    /// exact-looking step (RK4, h = 0.01) keeps every attractor sample dissipative.
     #[test]
     fn penalty_gradient_matches_finite_differences() {
         let att = attractor(25.0, 0, 24, 0.5, 1e-12).unwrap();
